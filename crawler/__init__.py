@@ -1,0 +1,1 @@
+"""The Scrapy project: thin spiders per source, item pipelines, one settings module."""

@@ -1,0 +1,51 @@
+"""Scrapy settings: the one place for crawl behaviour. Runtime values (user agent, delays,
+host map, the database) come from policywatch's config via crawler.runner.
+
+Defaults stay polite to the real sites: robots.txt obeyed, one request at a time per host, at
+least 1 s between requests (per-source delays are larger), AutoThrottle on, retries with back-off.
+"""
+
+BOT_NAME = "policywatch"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 2.0
+RANDOMIZE_DOWNLOAD_DELAY = True  # 0.5x-1.5x of the delay; the config enforces a 1 s floor
+DOWNLOAD_TIMEOUT = 30
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 4.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+POLICYWATCH_RETRY_BACKOFF_BASE = 5.0
+POLICYWATCH_RETRY_BACKOFF_MAX = 120.0
+
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "en,zh-CN;q=0.9,zh;q=0.8",
+}
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    # last before the downloader: everything above it sees real URLs only
+    "crawler.middlewares.HostMapMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ValidatePipeline": 100,
+    "crawler.pipelines.StorePipeline": 500,
+}
+
+# real host -> "127.0.0.1:PORT"; filled from POLICYWATCH_HOST_MAP / [crawl] host_map
+POLICYWATCH_HOST_MAP: dict[str, str] = {}
+
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"

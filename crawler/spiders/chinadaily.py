@@ -1,0 +1,160 @@
+"""China Daily spider: RSS feeds and section lists -> article pages (+ continuation pages)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+
+from crawler.sources import chinadaily as source
+from crawler.spiders.base import PolicywatchSpider, response_part
+from extract.dates import parse_lenient
+from extract.sources.chinadaily import continuation_urls
+
+log = logging.getLogger("policywatch.crawl")
+
+
+class ChinaDailySpider(PolicywatchSpider):
+    name = "chinadaily"
+    source_name = source.NAME
+    allowed_domains = source.ALLOWED_DOMAINS
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for feed in self.source_config.get("feeds", []):
+            yield scrapy.Request(
+                feed,
+                callback=self.parse_feed,
+                errback=self.on_listing_error,
+                meta={"handle_httpstatus_all": True},
+            )
+        for section in self.source_config.get("sections", []):
+            yield scrapy.Request(
+                source.section_url(section),
+                callback=self.parse_listing,
+                errback=self.on_listing_error,
+                meta={"handle_httpstatus_all": True, "section": section},
+            )
+
+    def looks_like_article(self, html: str) -> bool:
+        return 'id="Content"' in html or "id='Content'" in html or "<article" in html
+
+    def _listing_ok(self, response: Response) -> bool:
+        if response.status in (403, 429):
+            self.blocked(response.url, f"HTTP {response.status}")
+            return False
+        if response.status != 200:
+            self.store.count("listing_failed")
+            log.warning(
+                "listing failed source=%s cause=HTTP %s url=%s",
+                self.source_name,
+                response.status,
+                response.url,
+            )
+            return False
+        return True
+
+    def _article_requests(self, items: list[source.Discovered]) -> Iterator[scrapy.Request]:
+        for item in items:
+            listed = parse_lenient(item.date) if item.date else None
+            day = listed.beijing_date if listed else source.url_date(item.url)
+            if self.want(item.url, day):
+                yield scrapy.Request(
+                    item.url,
+                    callback=self.parse_article,
+                    errback=self.on_error,
+                    meta={"handle_httpstatus_all": True, "discovery": item.as_dict()},
+                )
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        if not self._listing_ok(response):
+            return
+        try:
+            items = source.parse_feed(response.body, response.url)
+        except ValueError as exc:
+            self.store.count("listing_failed")
+            log.warning(
+                "feed unreadable source=%s url=%s (%s)", self.source_name, response.url, exc
+            )
+            return
+        log.info("feed source=%s items=%d url=%s", self.source_name, len(items), response.url)
+        yield from self._article_requests(items)
+
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        if not self._listing_ok(response):
+            return
+        listing = source.parse_listing(response.text, response.url)
+        before = len(self.scheduled)
+        requests = list(self._article_requests(listing.items))
+        log.info(
+            "list source=%s page=%d/%d items=%d new=%d url=%s",
+            self.source_name,
+            listing.page,
+            listing.max_page,
+            len(listing.items),
+            len(requests),
+            response.url,
+        )
+        yield from requests
+        max_pages = int(self.source_config.get("max_list_pages", 3))
+        new_here = len(self.scheduled) - before
+        if new_here and listing.page < min(max_pages, listing.max_page):
+            yield scrapy.Request(
+                source.section_url(response.meta["section"], listing.page + 1),
+                callback=self.parse_listing,
+                errback=self.on_listing_error,
+                meta={"handle_httpstatus_all": True, "section": response.meta["section"]},
+            )
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        if not self.article_status_ok(response):
+            return
+        parts = [response_part(response)]
+        pending = continuation_urls(response.text, response.url) if response.text else []
+        yield from self._next_part(parts, pending, response.meta["discovery"])
+
+    def _next_part(
+        self, parts: list[dict[str, Any]], pending: list[str], discovery: dict[str, Any]
+    ) -> Iterator[Any]:
+        canonical = source.canonical_url(parts[0]["url"])
+        if not pending:
+            yield from self.finish_article(canonical, parts, discovery)
+            return
+        yield scrapy.Request(
+            pending[0],
+            callback=self.parse_continuation,
+            errback=self.on_continuation_error,
+            meta={
+                "handle_httpstatus_all": True,
+                "parts": parts,
+                "pending": pending[1:],
+                "discovery": discovery,
+                "article": canonical,
+            },
+        )
+
+    def parse_continuation(self, response: Response) -> Iterator[Any]:
+        if response.status != 200:
+            if response.status in (403, 429):
+                self.blocked(response.url, f"HTTP {response.status}")
+                return
+            self.fail(
+                f"HTTP {response.status}",
+                response.url,
+                f"continuation page of {response.meta['article']}; article not stored",
+            )
+            return
+        parts = [*response.meta["parts"], response_part(response)]
+        yield from self._next_part(parts, response.meta["pending"], response.meta["discovery"])
+
+    def on_continuation_error(self, failure: Any) -> None:
+        from crawler.spiders.base import failure_cause
+
+        request = failure.request
+        self.fail(
+            failure_cause(failure),
+            request.url,
+            f"continuation page of {request.meta['article']}; article not stored",
+        )

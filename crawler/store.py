@@ -1,0 +1,86 @@
+"""What a crawl writes: the run record (counts for source health) and raw pages.
+
+Pages of one article (page 1 and its continuation pages) are stored in one transaction, so an
+article is stored whole or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from storage.db import Database
+from storage.models import CrawlRun, FetchedPage
+from storage.sources import ensure_source
+
+
+class CrawlStore:
+    def __init__(self, db: Database, source_name: str) -> None:
+        self.db = db
+        self.source_name = source_name
+        self.counts: Counter[str] = Counter()
+        with db.session() as s:
+            source = ensure_source(s, source_name)
+            self.source_id = source.id
+            run = CrawlRun(source_id=source.id, counts={})
+            s.add(run)
+            s.flush()
+            self.run_id = run.id
+            self._known = set(
+                s.scalars(
+                    select(FetchedPage.canonical_url).where(
+                        FetchedPage.source_id == source.id, FetchedPage.parent_id.is_(None)
+                    )
+                )
+            )
+
+    def is_known(self, canonical_url: str) -> bool:
+        return canonical_url in self._known
+
+    def count(self, key: str, n: int = 1) -> None:
+        self.counts[key] += n
+
+    def store_article(
+        self, canonical_url: str, parts: list[dict[str, Any]], discovery: dict[str, Any]
+    ) -> int:
+        """Store page 1 and its continuation pages; returns page 1's id."""
+        with self.db.session() as s:
+            parent: FetchedPage | None = None
+            for number, part in enumerate(parts, start=1):
+                body: bytes = part["body"]
+                page = FetchedPage(
+                    source_id=self.source_id,
+                    crawl_run_id=self.run_id,
+                    parent_id=parent.id if parent else None,
+                    part_no=number,
+                    url=part["url"],
+                    canonical_url=canonical_url,
+                    status=part["status"],
+                    headers=part["headers"],
+                    fetched_at=part["fetched_at"],
+                    content_hash=hashlib.sha256(body).hexdigest(),
+                    body_zlib=zlib.compress(body, 6),
+                    discovery=discovery if parent is None else {},
+                )
+                s.add(page)
+                s.flush()
+                if parent is None:
+                    parent = page
+            assert parent is not None
+            page_id = parent.id
+        self._known.add(canonical_url)
+        return page_id
+
+    def finish(self, status: str, last_error: str | None = None) -> None:
+        with self.db.session() as s:
+            run = s.get(CrawlRun, self.run_id)
+            assert run is not None
+            run.finished_at = datetime.now(UTC)
+            run.status = status
+            run.counts = dict(sorted(self.counts.items()))
+            run.last_error = last_error

@@ -1,0 +1,3 @@
+"""Pure functions, no network, no database: page -> Document, text -> mentions."""
+
+EXTRACTOR_VERSION = "extract-1"

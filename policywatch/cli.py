@@ -1,0 +1,432 @@
+"""The `policywatch` command: parses arguments and calls the layers. Nothing else lives here."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from policywatch import __version__
+from policywatch.config import Config, load_config
+from policywatch.errors import DatabaseError, PolicywatchError
+
+console = Console()
+err_console = Console(stderr=True)
+KINDS = ["company", "city", "province", "government", "media", "organisation", "place"]
+
+
+def setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
+    noisy = logging.DEBUG if verbose > 1 else logging.WARNING
+    for name in ("scrapy", "twisted", "filelock", "asyncio", "trafilatura", "htmldate", "alembic"):
+        logging.getLogger(name).setLevel(noisy)
+    if verbose:
+        logging.getLogger("policywatch").setLevel(logging.DEBUG)
+
+
+def parse_day(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD.") from None
+
+
+class Context:
+    def __init__(self, config_path: str | None, database: str | None) -> None:
+        self._config_path = config_path
+        self._database = database
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            config = load_config(self._config_path)
+            if self._database:
+                config = replace(config, database_url=self._database)
+            self._config = config
+        return self._config
+
+    def db(self):  # type: ignore[no-untyped-def]
+        from storage.db import Database
+
+        return Database(self.config.database_url)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="policywatch")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: $POLICYWATCH_CONFIG, ./policywatch.toml, "
+    "then the user config dir).",
+)
+@click.option(
+    "--database",
+    metavar="URL",
+    help="SQLAlchemy database URL; overrides POLICYWATCH_DATABASE_URL and the config.",
+)
+@click.option("-v", "--verbose", count=True, help="More logging (-vv includes Scrapy's own).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
+@click.pass_context
+def cli(
+    ctx: click.Context, config_path: str | None, database: str | None, verbose: int, quiet: bool
+) -> None:
+    """Monitor Chinese industrial and telecom policy news: crawl China Daily, tag the firms and
+    cities mentioned, query them and export them.
+
+    \b
+    First steps:
+      policywatch demo                      offline demo on bundled pages
+      policywatch crawl chinadaily          fetch new articles (real site)
+      policywatch process                   extract text and tag mentions
+      policywatch mentions --kind company   who is mentioned, with the sentence
+      policywatch export mentions --format csv -o mentions.csv
+    """
+    setup_logging(verbose, quiet)
+    ctx.obj = Context(config_path, database)
+
+
+@cli.command()
+@pass_ctx
+def init(ctx: Context) -> None:
+    """Create the database, or migrate it to the current schema (safe to re-run)."""
+    from storage.db import make_engine, migrate, safe_url
+
+    engine = make_engine(ctx.config.database_url)
+    before, after = migrate(engine)
+    where = safe_url(ctx.config.database_url)
+    if before == after:
+        console.print(f"Database {where} is up to date (schema {after}).")
+    else:
+        console.print(f"Database {where} migrated: {before or 'empty'} -> {after}.")
+
+
+@cli.command()
+@click.argument("source", type=click.Choice(["chinadaily"]))
+@click.option("--max-items", type=click.IntRange(min=1), help="Fetch at most N new articles.")
+@click.option("--since", metavar="YYYY-MM-DD", help="Skip articles listed before this day.")
+@click.option("--refresh", is_flag=True, help="Fetch articles again even when already stored.")
+@click.option(
+    "--process/--no-process",
+    "then_process",
+    default=False,
+    help="Run `process` right after the crawl.",
+)
+@pass_ctx
+def crawl(
+    ctx: Context,
+    source: str,
+    max_items: int | None,
+    since: str | None,
+    refresh: bool,
+    then_process: bool,
+) -> None:
+    """Discover and fetch new articles of SOURCE; raw pages are stored for `process`.
+
+    Incremental: articles already stored are not fetched again (feeds and lists are), unless
+    --refresh. Requests for hosts in the host map go to the local mirror instead.
+    """
+    from crawler.runner import run_crawl
+
+    db = ctx.db()
+    summary = run_crawl(
+        ctx.config, db, source, max_items=max_items, since=parse_day(since), refresh=refresh
+    )
+    counts = ", ".join(f"{k}={v}" for k, v in sorted(summary.counts.items())) or "nothing"
+    console.print(f"crawl {source}: {summary.status} ({counts})")
+    if summary.error:
+        err_console.print(f"[yellow]warning[/]: {source}: {summary.error}")
+    if then_process:
+        _run_process(db, redo_all=False)
+    if summary.status != "ok":
+        sys.exit(1)
+
+
+def _run_process(db: Any, redo_all: bool) -> None:
+    from rich.progress import Progress
+
+    from schedules.process import _page_ids, process_pages
+
+    total = len(_page_ids(db, redo_all))
+    with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+        task = bar.add_task("processing", total=total)
+        summary = process_pages(db, redo_all=redo_all, progress=lambda n: bar.advance(task, n))
+    console.print(
+        f"processed {summary.pages} pages: {summary.documents_new} new, "
+        f"{summary.documents_changed} changed, {summary.documents_unchanged} unchanged documents; "
+        f"{summary.mentions} mentions; {summary.failed} failed"
+    )
+
+
+@cli.command()
+@click.option(
+    "--all",
+    "redo_all",
+    is_flag=True,
+    help="Redo extraction and tagging for every stored page (no fetching).",
+)
+@pass_ctx
+def process(ctx: Context, redo_all: bool) -> None:
+    """Extract text and metadata from stored pages and tag firm and place mentions."""
+    _run_process(ctx.db(), redo_all)
+
+
+def _emit(rows: list[dict[str, Any]], fmt: str, columns: list[tuple[str, str]], title: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        console.print(f"No {title.lower()} match.")
+        return
+    table = Table(title=title, show_lines=False)
+    for _key, header in columns:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*[str(row.get(key) or "") for key, _ in columns])
+    console.print(table)
+
+
+@cli.command()
+@click.option("--source", type=click.Choice(["chinadaily"]))
+@click.option("--since", metavar="YYYY-MM-DD", help="Published on or after this day (Beijing).")
+@click.option("--search", metavar="TEXT", help="Text in the title or body (case-insensitive).")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@pass_ctx
+def documents(
+    ctx: Context, source: str | None, since: str | None, search: str | None, limit: int, fmt: str
+) -> None:
+    """List stored documents, newest first (times in Beijing time)."""
+    from storage.queries import DocumentFilter, iter_documents, local_time
+
+    with ctx.db().session() as s:
+        rows = list(iter_documents(s, DocumentFilter(source, parse_day(since), search), limit))
+    if fmt == "table":
+        for r in rows:
+            r["published"] = local_time(r["published_at"], date_only=r["published_date_only"])
+    _emit(
+        rows,
+        fmt,
+        [
+            ("published", "published (Beijing)"),
+            ("source", "source"),
+            ("language", "lang"),
+            ("title", "title"),
+            ("mentions", "mentions"),
+            ("url", "url"),
+        ],
+        "Documents",
+    )
+
+
+@cli.command()
+@click.option("--entity", metavar="NAME", help="Entity name (English or Chinese), key or surface.")
+@click.option("--kind", type=click.Choice(KINDS))
+@click.option("--since", metavar="YYYY-MM-DD", help="Documents published on or after this day.")
+@click.option("--source", type=click.Choice(["chinadaily"]))
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@pass_ctx
+def mentions(
+    ctx: Context,
+    entity: str | None,
+    kind: str | None,
+    since: str | None,
+    source: str | None,
+    limit: int,
+    fmt: str,
+) -> None:
+    """Mentions of firms, organisations and places, with their sentence and source."""
+    from storage.queries import MentionFilter, iter_mentions, local_time
+
+    with ctx.db().session() as s:
+        rows = list(iter_mentions(s, MentionFilter(entity, kind, parse_day(since), source), limit))
+    if fmt == "table":
+        for r in rows:
+            r["published"] = local_time(r["published_at"], date_only=True)
+            r["name"] = r["entity"] or f"({r['surface']})"
+            r["names"] = f"{r['name']} {r['entity_zh']}" if r.get("entity_zh") else r["name"]
+    _emit(
+        rows,
+        fmt,
+        [
+            ("names", "entity"),
+            ("kind", "kind"),
+            ("sentence", "sentence"),
+            ("published", "date"),
+            ("url", "url"),
+        ],
+        "Mentions",
+    )
+
+
+@cli.group()
+def export() -> None:
+    """Export data to CSV or JSON files."""
+
+
+@export.command("mentions")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    required=True,
+    help="File to write ('-' for standard output).",
+)
+@click.option("--entity", metavar="NAME")
+@click.option("--kind", type=click.Choice(KINDS))
+@click.option("--since", metavar="YYYY-MM-DD")
+@pass_ctx
+def export_mentions(
+    ctx: Context, fmt: str, output: str, entity: str | None, kind: str | None, since: str | None
+) -> None:
+    """One row per mention: entity, kind, surface, sentence, title, url, source, published_at...
+
+    Streamed: memory does not grow with the number of rows. Cells starting with = + - @ are
+    prefixed with ' so that spreadsheets do not run them as formulas.
+    """
+    from storage.queries import MENTION_COLUMNS, MentionFilter, iter_mentions, write_csv, write_json
+
+    db = ctx.db()
+    filt = MentionFilter(entity, kind, parse_day(since))
+    target = Path(output)
+    tmp = target.with_name(target.name + ".part") if output != "-" else None
+    with db.session() as s:
+        rows = iter_mentions(s, filt)
+        if tmp is None:
+            n = (
+                write_csv(rows, sys.stdout, MENTION_COLUMNS)
+                if fmt == "csv"
+                else write_json(rows, sys.stdout)
+            )
+            return
+        try:
+            with tmp.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as fh:
+                n = write_csv(rows, fh, MENTION_COLUMNS) if fmt == "csv" else write_json(rows, fh)
+        except OSError as exc:
+            raise PolicywatchError(
+                f"Cannot write {target} ({exc.strerror}): choose a writable path with -o."
+            ) from None
+    tmp.replace(target)
+    err_console.print(f"wrote {n} mentions to {target}")
+
+
+@cli.command()
+@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default=None,
+    help="Language of the text (default: guessed).",
+)
+def tag(file: Any, lang: str | None) -> None:
+    """Print the mentions in a text FILE (or - for stdin) as JSON lines:
+    surface, label, entity, kind, start, end (plus the entity's canonical name)."""
+    from extract.document import guess_language
+    from extract.gazetteer import load_gazetteer
+    from extract.tagging import get_tagger
+
+    text = file.read()
+    tagger = get_tagger(lang or guess_language(text))
+    entities = load_gazetteer().entities
+    for m in tagger.tag(text):
+        row = m.as_dict()
+        row["entity_name"] = entities[m.entity].name if m.entity else None
+        row.pop("sentence")
+        click.echo(json.dumps(row, ensure_ascii=False))
+
+
+@cli.command()
+@pass_ctx
+def sources(ctx: Context) -> None:
+    """Each source's last crawl: when, outcome, counts and last error."""
+    from storage.health import source_health
+
+    with ctx.db().session() as s:
+        rows = source_health(s, ctx.config)
+    table = Table(title="Sources")
+    for col in ("source", "last run (Beijing)", "status", "counts", "last error", "warning"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(
+            r["source"], r["last_run"], r["status"], r["counts"], r["last_error"], r["warning"]
+        )
+    console.print(table)
+
+
+@cli.command()
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False),
+    default="policywatch-demo",
+    show_default=True,
+    help="Where the demo database and mentions.csv go.",
+)
+@click.option("--keep", is_flag=True, help="Keep the demo database of a previous run.")
+@pass_ctx
+def demo(ctx: Context, workdir: str, keep: bool) -> None:
+    """Offline demo: serve bundled China Daily pages (hand-written) on a local port, crawl them
+    through the real spider and host map, process them, print a summary, write mentions.csv."""
+    from policywatch.demo import run_demo
+
+    run_demo(ctx.config, Path(workdir), keep=keep, console=console)
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        err_console.print("Aborted.")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except PolicywatchError as exc:
+        err_console.print(f"[red]Error[/]: {escape(str(exc))}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err_console.print("Interrupted.")
+        sys.exit(130)
+    except Exception as exc:  # a database that goes away mid-command, and the like
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(exc, OperationalError):
+            err = DatabaseError(
+                f"The database stopped answering ({str(exc.orig).strip().splitlines()[0]}): "
+                "check that it is running and reachable, then re-run; nothing was half-stored."
+            )
+            err_console.print(f"[red]Error[/]: {escape(str(err))}", highlight=False, soft_wrap=True)
+            sys.exit(2)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+"""Configuration: one TOML file, overridable by environment variables.
+
+Lookup order for the file: ``--config`` option, ``$POLICYWATCH_CONFIG``, ``./policywatch.toml``,
+then ``<user config dir>/policywatch/policywatch.toml``. Every key is optional.
+
+Environment overrides: ``POLICYWATCH_DATABASE_URL``, ``POLICYWATCH_HOST_MAP``,
+``POLICYWATCH_HOME`` (data directory), ``POLICYWATCH_CONTACT``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from policywatch import __version__
+from policywatch.errors import ConfigError
+
+DEFAULT_CONTACT = "https://github.com/policywatch/policywatch"
+
+DEFAULT_SOURCES: dict[str, dict[str, Any]] = {
+    "chinadaily": {
+        "feeds": [
+            "https://www.chinadaily.com.cn/rss/china_rss.xml",
+            "https://www.chinadaily.com.cn/rss/bizchina_rss.xml",
+            "https://www.chinadaily.com.cn/rss/world_rss.xml",
+        ],
+        "sections": [
+            "business/tech",
+            "business/economy",
+            "china/governmentandpolicy",
+            "business/biz_industries",
+            "business/companies",
+        ],
+        # listing pages read per section on each run (page 1, page_2.html, ...)
+        "max_list_pages": 3,
+        # seconds between two requests to one host (Scrapy randomises 0.5x-1.5x)
+        "download_delay": 4.0,
+        # warn in `policywatch sources` when nothing new arrived for this many hours
+        "expected_period_hours": 24,
+    },
+}
+
+
+@dataclass
+class CrawlSettings:
+    contact: str = DEFAULT_CONTACT
+    user_agent: str | None = None  # full override; default names the tool and the contact
+    download_delay: float = 2.0
+    download_timeout: float = 30.0
+    retry_times: int = 3
+    retry_backoff_base: float = 5.0
+    retry_backoff_max: float = 120.0
+    obey_robots_txt: bool = True
+    autothrottle: bool = True
+    host_map: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def effective_user_agent(self) -> str:
+        if self.user_agent:
+            return self.user_agent
+        return f"policywatch/{__version__} (+{self.contact})"
+
+
+@dataclass
+class Config:
+    path: Path | None
+    data_dir: Path
+    database_url: str
+    crawl: CrawlSettings
+    sources: dict[str, dict[str, Any]]
+
+    def source(self, name: str) -> dict[str, Any]:
+        try:
+            return self.sources[name]
+        except KeyError:
+            known = ", ".join(sorted(self.sources))
+            raise ConfigError(f"Unknown source {name!r}; known sources: {known}.") from None
+
+
+def parse_host_map(text: str, origin: str) -> dict[str, str]:
+    """Parse ``real.host=127.0.0.1:8081,other.host=127.0.0.1:8082``."""
+    mapping: dict[str, str] = {}
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        host, sep, target = part.partition("=")
+        host, target = host.strip().lower(), target.strip()
+        if not sep or not host or not target or "/" in host:
+            raise ConfigError(
+                f"Bad host map entry {part!r} in {origin}: write it as "
+                "'real.host=127.0.0.1:PORT', entries separated by commas."
+            )
+        mapping[host] = target
+    return mapping
+
+
+def _find_config_file(explicit: str | os.PathLike[str] | None) -> Path | None:
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(
+                f"Config file {path} does not exist: fix the --config path or create the file."
+            )
+        return path
+    env = os.environ.get("POLICYWATCH_CONFIG")
+    if env:
+        path = Path(env)
+        if not path.is_file():
+            raise ConfigError(
+                f"POLICYWATCH_CONFIG points to {path}, which does not exist: "
+                "fix the variable or unset it."
+            )
+        return path
+    for candidate in (
+        Path.cwd() / "policywatch.toml",
+        platformdirs.user_config_path("policywatch") / "policywatch.toml",
+    ):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _expect(table: Any, name: str, path: Path | None, kind: type | tuple[type, ...]) -> Any:
+    if not isinstance(table, kind):
+        expected = (
+            kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        )
+        raise ConfigError(
+            f"In {path}: '{name}' must be a {expected}, not {type(table).__name__}; "
+            "fix that key (see README, Configuration)."
+        )
+    return table
+
+
+def load_config(explicit_path: str | os.PathLike[str] | None = None) -> Config:
+    path = _find_config_file(explicit_path)
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(
+                f"Config file {path} is not valid TOML ({exc}): fix the syntax at that place."
+            ) from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"Config file {path} is not UTF-8 text: save it as UTF-8.") from None
+
+    data_dir = Path(
+        os.environ.get("POLICYWATCH_HOME")
+        or raw.get("data_dir")
+        or platformdirs.user_data_path("policywatch")
+    ).expanduser()
+
+    db_table = _expect(raw.get("database", {}), "database", path, dict)
+    database_url = (
+        os.environ.get("POLICYWATCH_DATABASE_URL")
+        or db_table.get("url")
+        or f"sqlite:///{data_dir / 'policywatch.db'}"
+    )
+    _expect(database_url, "database.url", path, str)
+
+    crawl_raw = dict(_expect(raw.get("crawl", {}), "crawl", path, dict))
+    host_map_raw = crawl_raw.pop("host_map", {})
+    crawl = CrawlSettings()
+    for key, value in crawl_raw.items():
+        if not hasattr(crawl, key):
+            known = ", ".join(k for k in CrawlSettings.__dataclass_fields__ if k != "host_map")
+            raise ConfigError(f"In {path}: unknown key crawl.{key}; known keys: {known}, host_map.")
+        default = getattr(crawl, key)
+        if default is not None and not isinstance(value, type(default)):
+            if isinstance(default, float) and isinstance(value, int):
+                value = float(value)
+            else:
+                raise ConfigError(
+                    f"In {path}: crawl.{key} must be a {type(default).__name__}, "
+                    f"not {value!r}; fix that value."
+                )
+        setattr(crawl, key, value)
+    if isinstance(host_map_raw, str):
+        crawl.host_map = parse_host_map(host_map_raw, f"{path} (crawl.host_map)")
+    else:
+        _expect(host_map_raw, "crawl.host_map", path, dict)
+        crawl.host_map = {str(k).lower(): str(v) for k, v in host_map_raw.items()}
+    env_map = os.environ.get("POLICYWATCH_HOST_MAP")
+    if env_map:
+        crawl.host_map.update(parse_host_map(env_map, "POLICYWATCH_HOST_MAP"))
+    if os.environ.get("POLICYWATCH_CONTACT"):
+        crawl.contact = os.environ["POLICYWATCH_CONTACT"]
+    if crawl.download_delay < 1.0 and not os.environ.get("POLICYWATCH_ALLOW_FAST_CRAWL"):
+        raise ConfigError(
+            f"crawl.download_delay = {crawl.download_delay} is below the 1 second minimum "
+            "between requests to a host: raise it (tests against a local mirror set "
+            "POLICYWATCH_ALLOW_FAST_CRAWL=1)."
+        )
+
+    sources = {name: dict(values) for name, values in DEFAULT_SOURCES.items()}
+    fast_ok = bool(os.environ.get("POLICYWATCH_ALLOW_FAST_CRAWL"))
+    for name, table in _expect(raw.get("sources", {}), "sources", path, dict).items():
+        _expect(table, f"sources.{name}", path, dict)
+        if name not in sources:
+            raise ConfigError(
+                f"In {path}: unknown source [sources.{name}]; known: {', '.join(sources)}."
+            )
+        for key, value in table.items():
+            if key not in sources[name]:
+                raise ConfigError(
+                    f"In {path}: unknown key sources.{name}.{key}; "
+                    f"known keys: {', '.join(sources[name])}."
+                )
+            sources[name][key] = value
+        delay = sources[name].get("download_delay", 1.0)
+        if not isinstance(delay, (int, float)) or (delay < 1.0 and not fast_ok):
+            raise ConfigError(
+                f"In {path}: sources.{name}.download_delay = {delay!r} must be a number of "
+                "seconds >= 1 (tests against a local mirror set POLICYWATCH_ALLOW_FAST_CRAWL=1)."
+            )
+
+    return Config(
+        path=path, data_dir=data_dir, database_url=database_url, crawl=crawl, sources=sources
+    )

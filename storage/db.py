@@ -1,0 +1,154 @@
+"""Engine and session setup, and schema migrations (Alembic) for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from policywatch.errors import DatabaseError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _normalise_url(url: str) -> str:
+    # "postgresql://" means psycopg2 to SQLAlchemy; we ship psycopg 3.
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    url = _normalise_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(
+            f"Database URL {url!r} is not a valid SQLAlchemy URL: use e.g. "
+            "sqlite:////path/to/policywatch.db or postgresql://user@host:5432/dbname."
+        ) from None
+    kwargs: dict[str, object] = {}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            folder = Path(database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(
+                    f"Cannot create the database folder {folder} ({exc.strerror}): "
+                    "choose another location with POLICYWATCH_DATABASE_URL or POLICYWATCH_HOME."
+                ) from None
+        kwargs["connect_args"] = {"timeout": 30}
+    else:
+        kwargs["pool_pre_ping"] = True
+        if parsed.get_backend_name() == "postgresql":
+            kwargs["connect_args"] = {"connect_timeout": 10}
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except NoSuchModuleError:
+        raise DatabaseError(
+            f"No database driver for {safe_url(url)}: use a sqlite:// or postgresql:// URL."
+        ) from None
+    if parsed.get_backend_name() == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+    return engine
+
+
+def _alembic_config(engine: Engine) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def schema_state(engine: Engine) -> tuple[str | None, str]:
+    """(current revision or None, head revision)."""
+    script = ScriptDirectory.from_config(_alembic_config(engine))
+    head = script.get_current_head()
+    assert head is not None
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    except OperationalError as exc:
+        raise DatabaseError(
+            f"Cannot connect to the database {safe_url(str(engine.url))} "
+            f"({str(exc.orig).strip().splitlines()[0] if exc.orig else exc}): start the server or "
+            "fix POLICYWATCH_DATABASE_URL / [database] url in the config file."
+        ) from None
+    return current, head
+
+
+def migrate(engine: Engine) -> tuple[str | None, str]:
+    """Create or upgrade the schema to the newest revision. Returns (before, after)."""
+    current, head = schema_state(engine)
+    if current == head:
+        return current, head
+    if current is None:
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+        if tables & {"documents", "fetched_pages", "mentions"}:
+            raise DatabaseError(
+                f"The database {safe_url(str(engine.url))} has policywatch-like tables but no "
+                "migration record: point POLICYWATCH_DATABASE_URL at an empty database "
+                "or at one created by `policywatch init`."
+            )
+    command.upgrade(_alembic_config(engine), "head")
+    log.info("database %s migrated from %s to %s", safe_url(str(engine.url)), current, head)
+    return current, head
+
+
+class Database:
+    """The engine plus a session factory; opened once per command."""
+
+    def __init__(self, url: str, *, auto_migrate: bool = True) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        if auto_migrate:
+            migrate(self.engine)
+        else:
+            current, head = schema_state(self.engine)
+            if current != head:
+                raise DatabaseError(
+                    f"The database {safe_url(url)} is at schema {current or 'none'}, "
+                    f"not {head}: run `policywatch init` to create or migrate it."
+                )
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        with self._sessions() as session:
+            with session.begin():
+                yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,215 @@
+"""Read queries behind `documents`, `mentions` and `export`, streamed where they can be large."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import IO, Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from extract.dates import BEIJING, beijing_to_utc
+from storage.models import Document, Entity, Mention, Source
+
+MENTION_COLUMNS = [
+    "entity",
+    "entity_zh",
+    "kind",
+    "surface",
+    "label",
+    "start",
+    "end",
+    "sentence",
+    "title",
+    "url",
+    "source",
+    "published_at",
+    "language",
+    "tagger_version",
+]
+DOCUMENT_COLUMNS = [
+    "id",
+    "source",
+    "language",
+    "published_at",
+    "title",
+    "url",
+    "version",
+    "extraction_path",
+    "mentions",
+]
+
+
+def since_utc(day: date | None) -> datetime | None:
+    """Start of a Beijing calendar day, in UTC (users think in the sources' dates)."""
+    return beijing_to_utc(day, None) if day else None
+
+
+def iso(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+@dataclass
+class MentionFilter:
+    entity: str | None = None
+    kind: str | None = None
+    since: date | None = None
+    source: str | None = None
+
+
+def mentions_query(f: MentionFilter) -> Select[Any]:
+    parent = aliased(Entity)
+    q = (
+        select(
+            Entity.name.label("entity"),
+            Entity.name_zh.label("entity_zh"),
+            Mention.kind,
+            Mention.surface,
+            Mention.label,
+            Mention.start_char.label("start"),
+            Mention.end_char.label("end"),
+            Mention.sentence,
+            Document.title,
+            Document.canonical_url.label("url"),
+            Source.name.label("source"),
+            Document.published_at,
+            Document.language,
+            Mention.tagger_version,
+        )
+        .join(Document, Mention.document_id == Document.id)
+        .join(Source, Document.source_id == Source.id)
+        .outerjoin(Entity, Mention.entity_id == Entity.id)
+        .outerjoin(parent, Entity.parent_id == parent.id)
+        .order_by(Document.published_at.desc(), Document.id, Mention.start_char)
+    )
+    if f.entity:
+        like = f"%{f.entity.lower()}%"
+        q = q.where(
+            or_(
+                func.lower(Entity.name).like(like),
+                Entity.name_zh.like(f"%{f.entity}%"),
+                func.lower(Entity.key) == f.entity.lower(),
+                func.lower(Mention.surface).like(like),
+                func.lower(parent.name).like(like),  # "HSBC" also finds HSBC Fintech
+            )
+        )
+    if f.kind:
+        q = q.where(Mention.kind == f.kind)
+    if f.since:
+        q = q.where(Document.published_at >= since_utc(f.since))
+    if f.source:
+        q = q.where(Source.name == f.source)
+    return q
+
+
+def iter_mentions(
+    session: Session, f: MentionFilter, limit: int | None = None
+) -> Iterator[dict[str, Any]]:
+    q = mentions_query(f)
+    if limit:
+        q = q.limit(limit)
+    result = session.execute(q.execution_options(stream_results=True, yield_per=500))
+    for row in result:
+        record = dict(row._mapping)
+        record["published_at"] = iso(record["published_at"])
+        yield record
+
+
+@dataclass
+class DocumentFilter:
+    source: str | None = None
+    since: date | None = None
+    search: str | None = None
+
+
+def iter_documents(
+    session: Session, f: DocumentFilter, limit: int | None = None
+) -> Iterator[dict[str, Any]]:
+    counts = (
+        select(Mention.document_id, func.count().label("n"))
+        .group_by(Mention.document_id)
+        .subquery()
+    )
+    q = (
+        select(Document, Source.name, func.coalesce(counts.c.n, 0))
+        .join(Source, Document.source_id == Source.id)
+        .outerjoin(counts, counts.c.document_id == Document.id)
+        .order_by(Document.published_at.desc(), Document.id.desc())
+    )
+    if f.source:
+        q = q.where(Source.name == f.source)
+    if f.since:
+        q = q.where(Document.published_at >= since_utc(f.since))
+    if f.search:
+        like = f"%{f.search.lower()}%"
+        q = q.where(
+            or_(func.lower(Document.title).like(like), func.lower(Document.text).like(like))
+        )
+    if limit:
+        q = q.limit(limit)
+    for doc, source, n in session.execute(q.execution_options(yield_per=200)):
+        yield {
+            "id": doc.id,
+            "source": source,
+            "language": doc.language,
+            "published_at": iso(doc.published_at),
+            "published_date_only": doc.published_date_only,
+            "title": doc.title,
+            "byline": doc.byline,
+            "url": doc.canonical_url,
+            "version": doc.version,
+            "extraction_path": doc.extraction_path,
+            "mentions": n,
+        }
+
+
+def local_time(value: str, *, date_only: bool = False) -> str:
+    """ISO UTC -> 'YYYY-MM-DD HH:MM' Beijing time for tables."""
+    if not value:
+        return ""
+    local = datetime.fromisoformat(value).astimezone(BEIJING)
+    return local.strftime("%Y-%m-%d") if date_only else local.strftime("%Y-%m-%d %H:%M")
+
+
+# -- export -----------------------------------------------------------------------------------
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+def neutralise(value: Any) -> Any:
+    """Prefix with ' a cell a spreadsheet would run as a formula (OWASP CSV injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(rows: Iterator[dict[str, Any]], out: IO[str], columns: list[str]) -> int:
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
+    writer.writeheader()
+    n = 0
+    for row in rows:
+        writer.writerow({k: neutralise("" if row.get(k) is None else row.get(k)) for k in columns})
+        n += 1
+    return n
+
+
+def write_json(rows: Iterator[dict[str, Any]], out: IO[str]) -> int:
+    """A JSON array written row by row (memory does not grow with the row count)."""
+    out.write("[")
+    n = 0
+    for row in rows:
+        out.write(",\n" if n else "\n")
+        out.write(json.dumps(row, ensure_ascii=False, default=str))
+        n += 1
+    out.write("\n]\n" if n else "]\n")
+    return n
+
+
+def csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    buf = io.StringIO()
+    write_csv(iter(rows), buf, columns)
+    return buf.getvalue()

@@ -1,0 +1,123 @@
+"""Writes of derived data: entities from the gazetteer, document versions, mentions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from extract import EXTRACTOR_VERSION
+from extract.document import ExtractedDocument
+from extract.gazetteer import Gazetteer
+from extract.tagging import TaggedMention
+from storage.models import Document, DocumentVersion, Entity, EntityAlias, FetchedPage, Mention
+
+
+def sync_entities(session: Session, gazetteer: Gazetteer) -> dict[str, int]:
+    """Upsert gazetteer entities and their aliases; returns key -> entity id."""
+    existing = {e.key: e for e in session.scalars(select(Entity))}
+    for record in gazetteer.entities.values():
+        entity = existing.get(record.key)
+        if entity is None:
+            entity = Entity(key=record.key, name=record.name, kind=record.kind)
+            session.add(entity)
+            existing[record.key] = entity
+        entity.name, entity.kind, entity.name_zh = record.name, record.kind, record.name_zh
+        wanted = {(a, lng) for a, lng in record.aliases}
+        have = {(a.alias, a.lang): a for a in entity.aliases}
+        for pair, alias in have.items():
+            if pair not in wanted:
+                entity.aliases.remove(alias)
+        for alias, lang in sorted(wanted - set(have)):
+            entity.aliases.append(EntityAlias(alias=alias, lang=lang))
+    session.flush()
+    for record in gazetteer.entities.values():
+        parent = existing.get(record.parent_key) if record.parent_key else None
+        existing[record.key].parent_id = parent.id if parent else None
+    session.flush()
+    return {key: e.id for key, e in existing.items()}
+
+
+def save_document(
+    session: Session, page: FetchedPage, doc: ExtractedDocument
+) -> tuple[Document, bool]:
+    """Insert or update the document; a content change adds a version row.
+
+    Returns (document, changed)."""
+    now = datetime.now(UTC)
+    fields = dict(
+        language=doc.language,
+        title=doc.title,
+        byline=doc.byline,
+        published_at=doc.published.value if doc.published else None,
+        published_date_only=doc.published.date_only if doc.published else False,
+        text=doc.text,
+        extra=doc.extra,
+        extraction_path=doc.extraction_path,
+        extractor_version=EXTRACTOR_VERSION,
+        content_hash=doc.content_hash,
+        page_id=page.id,
+    )
+    current = session.scalar(select(Document).where(Document.canonical_url == doc.canonical_url))
+    if current is None:
+        current = Document(
+            canonical_url=doc.canonical_url,
+            source_id=page.source_id,
+            version=1,
+            first_seen_at=now,
+            updated_at=now,
+            **fields,
+        )
+        session.add(current)
+        session.flush()
+        changed = True
+    elif current.content_hash != doc.content_hash:
+        for key, value in fields.items():
+            setattr(current, key, value)
+        current.version += 1
+        current.updated_at = now
+        changed = True
+    else:
+        # same content: record which page and extractor confirmed it, keep the version
+        current.page_id, current.extractor_version = page.id, EXTRACTOR_VERSION
+        current.extraction_path, current.extra = doc.extraction_path, doc.extra
+        changed = False
+    if changed:
+        session.add(
+            DocumentVersion(
+                document_id=current.id,
+                version=current.version,
+                created_at=now,
+                **{k: v for k, v in fields.items() if k != "language"},
+            )
+        )
+    return current, changed
+
+
+def replace_mentions(
+    session: Session,
+    document: Document,
+    mentions: list[TaggedMention],
+    entity_ids: dict[str, int],
+    tagger_version: str,
+) -> int:
+    """Mentions are derived data: replace the document's set in the caller's transaction."""
+    session.execute(delete(Mention).where(Mention.document_id == document.id))
+    for m in mentions:
+        session.add(
+            Mention(
+                document_id=document.id,
+                document_version=document.version,
+                entity_id=entity_ids.get(m.entity) if m.entity else None,
+                surface=m.surface[:500],
+                label=m.label,
+                kind=m.kind,
+                start_char=m.start,
+                end_char=m.end,
+                sentence=m.sentence,
+                tagger_version=tagger_version,
+            )
+        )
+    document.tagger_version = tagger_version
+    return len(mentions)

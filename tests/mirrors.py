@@ -1,0 +1,65 @@
+"""Local HTTP mirrors for tests: the static mirror plus recorded requests and special routes
+(server errors, slow answers, raw bytes with chosen headers)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from policywatch.mirror import Mirror, MirrorHandler
+
+Route = Callable[[MirrorHandler], None]
+
+
+def status(code: int, body: bytes = b"error") -> Route:
+    def route(h: MirrorHandler) -> None:
+        h.send_response(code)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    return route
+
+
+def slow(seconds: float) -> Route:
+    def route(h: MirrorHandler) -> None:
+        time.sleep(seconds)
+        status(200, b"<html><body>too late</body></html>")(h)
+
+    return route
+
+
+def raw(body: bytes, content_type: str = "text/html") -> Route:
+    def route(h: MirrorHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", content_type)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    return route
+
+
+class RecordingMirror(Mirror):
+    """A mirror of ``root`` that records every path requested and serves ``routes`` first."""
+
+    def __init__(self, root: Path, routes: dict[str, Route] | None = None) -> None:
+        self.requests: list[str] = []
+        self.routes = dict(routes or {})
+        mirror = self
+
+        class Handler(MirrorHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                mirror.requests.append(self.path)
+                route = mirror.routes.get(self.path.split("?")[0])
+                if route:
+                    route(self)
+                else:
+                    super().do_GET()
+
+        super().__init__(root, handler=Handler)
+
+    def article_requests(self) -> list[str]:
+        return [p for p in self.requests if p.startswith("/a/")]

@@ -1,0 +1,75 @@
+"""Tagging: spaCy en_core_web_sm NER with the gazetteer ruler in front; blank zh + gazetteer."""
+
+from __future__ import annotations
+
+import pytest
+
+from extract.tagging import get_tagger
+
+
+@pytest.fixture(scope="module")
+def en():
+    return get_tagger("en")
+
+
+def by_surface(mentions):
+    return {m.surface: m for m in mentions}
+
+
+def test_worked_example_firms_linked(en) -> None:
+    text = (
+        "Tesla was among the first foreign companies to submit an application, along with "
+        "Trafigura, Siemens Healthineers, HSBC and Unity, according to the Ministry of Industry "
+        "and Information Technology."
+    )
+    found = by_surface(en.tag(text))
+    assert found["Tesla"].entity == "firm:tesla" and found["Tesla"].kind == "company"
+    assert found["Trafigura"].entity == "firm:trafigura"
+    assert found["Siemens Healthineers"].entity == "firm:siemens-healthineers"
+    assert found["HSBC"].entity == "firm:hsbc"
+    assert found["Unity"].entity == "firm:unity"
+    miit = [m for m in found.values() if m.entity == "gov:miit"]
+    assert miit and miit[0].kind == "government"
+    assert all(m.sentence == text for m in found.values())
+
+
+def test_government_and_media_are_never_firms(en) -> None:
+    text = "MIIT said on Friday, Xinhua and China Daily reported from Beijing."
+    kinds = {m.surface: m.kind for m in en.tag(text)}
+    assert kinds["MIIT"] == "government"
+    assert kinds["Xinhua"] == "media"
+    assert kinds["China Daily"] == "media"
+    assert "company" not in {kinds["MIIT"], kinds["Xinhua"], kinds["China Daily"]}
+
+
+def test_chinese_cities_and_provinces_linked(en) -> None:
+    found = by_surface(en.tag("Pilot zones in Beijing, Shanghai, Hainan and Shenzhen, and Urumqi."))
+    assert found["Shenzhen"].entity == "city:440300" and found["Shenzhen"].kind == "city"
+    assert found["Hainan"].entity == "province:460000" and found["Hainan"].kind == "province"
+    assert found["Beijing"].entity == "province:110000"
+    assert found["Urumqi"].kind == "city"
+
+
+def test_offsets_point_at_the_surface(en) -> None:
+    text = "Airbus and Deutsche Telekom received approval in Shanghai."
+    for m in en.tag(text):
+        assert text[m.start : m.end] == m.surface
+
+
+def test_unknown_company_is_kept_unlinked(en) -> None:
+    found = by_surface(en.tag("Zephyrix Technologies Co. applied for a licence in Hefei."))
+    unknown = [m for m in found.values() if m.entity is None and m.label == "ORG"]
+    assert unknown and unknown[0].kind == "company"
+    assert found["Hefei"].entity == "city:340100"
+
+
+def test_chinese_gazetteer_and_company_patterns() -> None:
+    zh = get_tagger("zh")
+    text = "特斯拉和汇丰已提交申请，工信部表示。由北京字节跳动科技有限公司在深圳运营。"
+    found = by_surface(zh.tag(text))
+    assert found["特斯拉"].entity == "firm:tesla"
+    assert found["汇丰"].entity == "firm:hsbc"
+    assert found["工信部"].kind == "government"
+    assert found["深圳"].entity == "city:440300"
+    company = found["北京字节跳动科技有限公司"]
+    assert company.entity is None and company.kind == "company"
