@@ -74,6 +74,7 @@ class PolicywatchSpider(scrapy.Spider):
         self.refresh = refresh
         self.source_config = source_config or {}
         self.scheduled: set[str] = set()
+        self.seen: set[str] = set()
         self.is_blocked = False
 
     # -- accounting --------------------------------------------------------------------------
@@ -114,8 +115,9 @@ class PolicywatchSpider(scrapy.Spider):
     # -- scheduling --------------------------------------------------------------------------
     def want(self, canonical_url: str, listed_on: date | None) -> bool:
         """Count a discovered article; say whether to fetch it."""
-        if canonical_url in self.scheduled:
+        if canonical_url in self.seen:  # listed again (another feed or list page)
             return False
+        self.seen.add(canonical_url)
         self.store.count("discovered")
         if self.since and listed_on and listed_on < self.since:
             self.store.count("skipped_old")
