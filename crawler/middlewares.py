@@ -77,6 +77,23 @@ class HostMapMiddleware:
         return None
 
 
+class RobotsAuditMiddleware:
+    """Say so when a robots.txt cannot be read (MIIT answers 403 to it): Scrapy would treat the
+    error page as "no rules"; the source's own conservative delay still applies."""
+
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Response:
+        if request.url.endswith("/robots.txt") and response.status in (401, 403, 429):
+            log.warning(
+                "robots.txt unreadable url=%s status=%s: rules unknown, applying the "
+                "source's conservative delays",
+                request.url,
+                response.status,
+            )
+        return response
+
+
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's retry (429, 5xx, timeouts) with exponential back-off and ``Retry-After``.
 

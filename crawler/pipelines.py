@@ -27,6 +27,8 @@ class ValidatePipeline:
     def process_item(self, item: ArticleItem, spider=None) -> ArticleItem:  # type: ignore[no-untyped-def]
         spider = spider or self.crawler.spider
         for part in item.parts:
+            if part.get("kind") == "attachment":
+                continue  # PDF/DOCX bytes: read at processing time
             body: bytes = part["body"]
             if not body.strip():
                 spider.fail("empty", part["url"], "empty page (0 bytes of content); not stored")

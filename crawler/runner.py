@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler import settings as default_settings
 from crawler.spiders.chinadaily import ChinaDailySpider
+from crawler.spiders.miit import MiitSpider
+from crawler.spiders.xinhua import XinhuaSpider
 from crawler.store import CrawlStore
 from policywatch.config import Config
 from policywatch.errors import SourceError
@@ -20,7 +22,7 @@ from storage.db import Database
 
 log = logging.getLogger("policywatch.crawl")
 
-SPIDERS = {"chinadaily": ChinaDailySpider}
+SPIDERS = {"chinadaily": ChinaDailySpider, "xinhua": XinhuaSpider, "miit": MiitSpider}
 
 
 @dataclass
@@ -32,17 +34,13 @@ class CrawlSummary:
     error: str | None
 
 
-def build_settings(config: Config, source: str) -> Settings:
+def build_settings(config: Config) -> Settings:
+    """Settings shared by every source's crawler in this process."""
     settings = Settings()
     settings.setmodule(default_settings, priority="project")
     crawl = config.crawl
-    src = config.source(source)
-    settings.set("USER_AGENT", crawl.effective_user_agent, priority="cmdline")
     settings.set("ROBOTSTXT_OBEY", crawl.obey_robots_txt, priority="cmdline")
     settings.set("AUTOTHROTTLE_ENABLED", crawl.autothrottle, priority="cmdline")
-    delay = float(src.get("download_delay", crawl.download_delay))
-    settings.set("DOWNLOAD_DELAY", delay, priority="cmdline")
-    settings.set("AUTOTHROTTLE_START_DELAY", max(delay, 1.0) if delay else 0, priority="cmdline")
     settings.set("DOWNLOAD_TIMEOUT", crawl.download_timeout, priority="cmdline")
     settings.set("RETRY_TIMES", crawl.retry_times, priority="cmdline")
     settings.set("POLICYWATCH_RETRY_BACKOFF_BASE", crawl.retry_backoff_base, priority="cmdline")
@@ -51,6 +49,20 @@ def build_settings(config: Config, source: str) -> Settings:
     settings.set("LOG_LEVEL", "WARNING", priority="cmdline")  # policywatch logs its own events
     settings.set("LOGSTATS_INTERVAL", 0, priority="cmdline")
     return settings
+
+
+def source_settings(config: Config, source: str) -> dict[str, Any]:
+    """Per-source settings (User-Agent, delays), applied as the spider's custom_settings."""
+    crawl, src = config.crawl, config.source(source)
+    user_agent = src.get("user_agent") or crawl.effective_user_agent
+    if src.get("user_agent") and crawl.contact and "+" not in user_agent:
+        user_agent = f"{user_agent} (+{crawl.contact})"
+    delay = float(src.get("download_delay", crawl.download_delay))
+    return {
+        "USER_AGENT": user_agent,
+        "DOWNLOAD_DELAY": delay,
+        "AUTOTHROTTLE_START_DELAY": max(delay, 1.0) if delay else 0.0,
+    }
 
 
 def run_crawl(
@@ -62,34 +74,59 @@ def run_crawl(
     since: date | None = None,
     refresh: bool = False,
 ) -> CrawlSummary:
-    if source not in SPIDERS:
-        raise SourceError(
-            f"No spider for source {source!r} yet; available: {', '.join(sorted(SPIDERS))}."
-        )
-    store = CrawlStore(db, source)
-    process = CrawlerProcess(build_settings(config, source), install_root_handler=False)
+    return run_crawls(config, db, [source], max_items=max_items, since=since, refresh=refresh)[0]
+
+
+def run_crawls(
+    config: Config,
+    db: Database,
+    sources: list[str],
+    *,
+    max_items: int | None = None,
+    since: date | None = None,
+    refresh: bool = False,
+) -> list[CrawlSummary]:
+    """Crawl the sources side by side in one Twisted reactor (startable once per process)."""
+    for source in sources:
+        if source not in SPIDERS:
+            raise SourceError(
+                f"No spider for source {source!r}; available: {', '.join(sorted(SPIDERS))}."
+            )
+    process = CrawlerProcess(build_settings(config), install_root_handler=False)
     if not logging.getLogger("policywatch").isEnabledFor(logging.DEBUG):
         for name in ("scrapy", "twisted", "py.warnings"):
             logging.getLogger(name).setLevel(logging.WARNING)
-    crawler = process.create_crawler(SPIDERS[source])
-    process.crawl(
-        crawler,
-        store=store,
-        max_items=max_items,
-        since=since,
-        refresh=refresh,
-        source_config=config.source(source),
-    )
-    error: str | None = None
+    runs: list[tuple[str, CrawlStore, Crawler]] = []
+    for source in sources:
+        store = CrawlStore(db, source)
+        spider_class = type(
+            SPIDERS[source].__name__,
+            (SPIDERS[source],),
+            {"custom_settings": source_settings(config, source)},
+        )
+        crawler = process.create_crawler(spider_class)
+        process.crawl(
+            crawler,
+            store=store,
+            max_items=max_items,
+            since=since,
+            refresh=refresh,
+            source_config=config.source(source),
+        )
+        runs.append((source, store, crawler))
     try:
         process.start()
-    except Exception as exc:  # the run record must be closed whatever happened
-        error = f"{type(exc).__name__}: {exc}"
-        store.finish("failed", error)
+    except Exception as exc:  # the run records must be closed whatever happened
+        for _source, store, _crawler in runs:
+            store.finish("failed", f"{type(exc).__name__}: {exc}")
         raise
+    return [_close_run(source, store, crawler) for source, store, crawler in runs]
+
+
+def _close_run(source: str, store: CrawlStore, crawler: Crawler) -> CrawlSummary:
     stats: dict[str, Any] = crawler.stats.get_stats() if crawler.stats else {}
-    reason = stats.get("finish_reason", "finished")
-    status = "ok"
+    reason = stats.get("finish_reason", "did not start")
+    status, error = "ok", None
     if store.counts.get("blocked"):
         status, error = "blocked", "blocked by the site; backed off for the rest of the run"
     elif reason != "finished":
@@ -98,8 +135,7 @@ def run_crawl(
         status, error = "failed", "every article fetch failed"
     elif store.counts.get("listing_failed") and not store.counts.get("discovered"):
         status, error = "failed", "no feed or list page could be read"
-    for key in ("robotstxt/forbidden",):
-        if stats.get(key):
-            store.count("robots_forbidden", int(stats[key]))
+    if stats.get("robotstxt/forbidden"):
+        store.count("robots_forbidden", int(stats["robotstxt/forbidden"]))
     store.finish(status, error)
     return CrawlSummary(source, store.run_id, status, dict(store.counts), error)

@@ -34,6 +34,7 @@ DEFAULT_REQUEST_HEADERS = {
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.RobotsAuditMiddleware": 560,
     # last before the downloader: everything above it sees real URLs only
     "crawler.middlewares.HostMapMiddleware": 950,
 }

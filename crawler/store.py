@@ -58,6 +58,7 @@ class CrawlStore:
                     crawl_run_id=self.run_id,
                     parent_id=parent.id if parent else None,
                     part_no=number,
+                    kind=part.get("kind", "page"),
                     url=part["url"],
                     canonical_url=canonical_url,
                     status=part["status"],

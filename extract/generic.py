@@ -30,7 +30,9 @@ def extract_generic(html: str, url: str) -> GenericResult | None:
     if not text:
         return None
     # trafilatura separates paragraphs with one newline; we use blank lines everywhere
-    text = "\n\n".join(line.strip() for line in text.splitlines() if line.strip())
+    # (table layouts come out as "| cell |" rows: keep the cell text)
+    lines = (line.strip().strip("|").strip() for line in text.splitlines())
+    text = "\n\n".join(line for line in lines if line)
     return GenericResult(
         title=result.title or None, author=result.author or None, date=result.date, text=text
     )

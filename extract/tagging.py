@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from typing import Any
 
 import spacy
 from spacy.language import Language
@@ -103,10 +104,20 @@ class Tagger:
         return next(self.pipe([text]))
 
     def pipe(self, texts: Iterable[str], batch_size: int = 32) -> Iterator[list[TaggedMention]]:
-        for doc in self.nlp.pipe(texts, batch_size=batch_size):
-            if self.lang == "zh":
-                self._add_zh_companies(doc)
-            yield self._mentions(doc)
+        if self.lang == "en":
+            for doc in self.nlp.pipe(texts, batch_size=batch_size):
+                yield self._mentions(doc, None)
+            return
+        originals: list[str] = []
+
+        def folded() -> Iterator[str]:
+            for text in texts:
+                originals.append(text)
+                yield fold_traditional(text)
+
+        for i, doc in enumerate(self.nlp.pipe(folded(), batch_size=batch_size)):
+            self._add_zh_companies(doc)
+            yield self._mentions(doc, originals[i])
 
     def _add_zh_companies(self, doc: Doc) -> None:
         spans = list(doc.ents)
@@ -135,32 +146,55 @@ class Tagger:
             return "organisation"
         return "place"
 
-    def _mentions(self, doc: Doc) -> list[TaggedMention]:
+    def _mentions(self, doc: Doc, original: str | None) -> list[TaggedMention]:
+        """Mentions of a doc; ``original`` is the unfolded text (same length) for zh."""
         out: list[TaggedMention] = []
         for ent in doc.ents:
             if ent.label_ not in KEEP_LABELS:
                 continue
-            surface = ent.text.strip()
-            if len(surface) < 2 or (self.lang == "en" and not any(c.isupper() for c in surface)):
+            matched = ent.text.strip()
+            if len(matched) < 2 or (self.lang == "en" and not any(c.isupper() for c in matched)):
                 continue
             key = ent.ent_id_ or None
-            if key and self.aliases.get(surface) != key:
-                key = (
-                    None  # an id inherited from a token inside a longer span (深圳 in 深圳市X公司)
-                )
-            key = key or self._link(surface)
+            if key and self.aliases.get(matched) != key:
+                # an id inherited from a token inside a longer span (深圳 in 深圳市X公司)
+                key = None
+            key = key or self._link(matched)
+            text = original if original is not None else doc.text
+            sent = ent.sent
             out.append(
                 TaggedMention(
-                    surface=surface,
+                    surface=text[ent.start_char : ent.end_char].strip(),
                     label="GPE" if ent.label_ == "LOC" and key else ent.label_,
                     entity=key,
                     kind=self._kind(ent, key),
                     start=ent.start_char,
                     end=ent.end_char,
-                    sentence=ent.sent.text.strip(),
+                    sentence=text[sent.start_char : sent.end_char].strip(),
                 )
             )
         return out
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def fold_traditional(text: str) -> str:
+    """Traditional -> simplified characters, keeping every offset (匯豐 -> 汇丰)."""
+    converter = _t2s()
+    folded = converter.convert(text)
+    if len(folded) == len(text):
+        return folded
+    # a phrase conversion changed the length: convert character by character instead
+    out = []
+    for ch in text:
+        conv = converter.convert(ch)
+        out.append(conv if len(conv) == 1 else ch)
+    return "".join(out)
 
 
 @lru_cache(maxsize=2)

@@ -16,11 +16,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from policywatch import __version__
-from policywatch.config import Config, load_config
+from policywatch.config import DEFAULT_SOURCES, Config, load_config
 from policywatch.errors import DatabaseError, PolicywatchError
 
 console = Console()
 err_console = Console(stderr=True)
+SOURCE_NAMES = list(DEFAULT_SOURCES)
 KINDS = ["company", "city", "province", "government", "media", "organisation", "place"]
 
 
@@ -123,7 +124,7 @@ def init(ctx: Context) -> None:
 
 
 @cli.command()
-@click.argument("source", type=click.Choice(["chinadaily"]))
+@click.argument("sources", nargs=-1, required=True, type=click.Choice([*SOURCE_NAMES, "all"]))
 @click.option("--max-items", type=click.IntRange(min=1), help="Fetch at most N new articles.")
 @click.option("--since", metavar="YYYY-MM-DD", help="Skip articles listed before this day.")
 @click.option("--refresh", is_flag=True, help="Fetch articles again even when already stored.")
@@ -136,30 +137,34 @@ def init(ctx: Context) -> None:
 @pass_ctx
 def crawl(
     ctx: Context,
-    source: str,
+    sources: tuple[str, ...],
     max_items: int | None,
     since: str | None,
     refresh: bool,
     then_process: bool,
 ) -> None:
-    """Discover and fetch new articles of SOURCE; raw pages are stored for `process`.
+    """Discover and fetch new articles of SOURCES (chinadaily, xinhua, miit, or all); raw pages
+    are stored for `process`.
 
     Incremental: articles already stored are not fetched again (feeds and lists are), unless
-    --refresh. Requests for hosts in the host map go to the local mirror instead.
+    --refresh. Requests for hosts in the host map go to the local mirror instead. Exit status 1
+    when a source was blocked or failed.
     """
-    from crawler.runner import run_crawl
+    from crawler.runner import run_crawls
 
+    names = SOURCE_NAMES if "all" in sources else list(dict.fromkeys(sources))
     db = ctx.db()
-    summary = run_crawl(
-        ctx.config, db, source, max_items=max_items, since=parse_day(since), refresh=refresh
+    summaries = run_crawls(
+        ctx.config, db, names, max_items=max_items, since=parse_day(since), refresh=refresh
     )
-    counts = ", ".join(f"{k}={v}" for k, v in sorted(summary.counts.items())) or "nothing"
-    console.print(f"crawl {source}: {summary.status} ({counts})")
-    if summary.error:
-        err_console.print(f"[yellow]warning[/]: {source}: {summary.error}")
+    for summary in summaries:
+        counts = ", ".join(f"{k}={v}" for k, v in sorted(summary.counts.items())) or "nothing"
+        console.print(f"crawl {summary.source}: {summary.status} ({counts})", soft_wrap=True)
+        if summary.error:
+            err_console.print(f"[yellow]warning[/]: {summary.source}: {escape(summary.error)}")
     if then_process:
         _run_process(db, redo_all=False)
-    if summary.status != "ok":
+    if any(s.status != "ok" for s in summaries):
         sys.exit(1)
 
 
@@ -208,7 +213,7 @@ def _emit(rows: list[dict[str, Any]], fmt: str, columns: list[tuple[str, str]], 
 
 
 @cli.command()
-@click.option("--source", type=click.Choice(["chinadaily"]))
+@click.option("--source", type=click.Choice(SOURCE_NAMES))
 @click.option("--since", metavar="YYYY-MM-DD", help="Published on or after this day (Beijing).")
 @click.option("--search", metavar="TEXT", help="Text in the title or body (case-insensitive).")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
@@ -246,7 +251,7 @@ def documents(
 @click.option("--entity", metavar="NAME", help="Entity name (English or Chinese), key or surface.")
 @click.option("--kind", type=click.Choice(KINDS))
 @click.option("--since", metavar="YYYY-MM-DD", help="Documents published on or after this day.")
-@click.option("--source", type=click.Choice(["chinadaily"]))
+@click.option("--source", type=click.Choice(SOURCE_NAMES))
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True

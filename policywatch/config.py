@@ -22,6 +22,11 @@ from policywatch.errors import ConfigError
 
 DEFAULT_CONTACT = "https://github.com/policywatch/policywatch"
 
+BROWSER_UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    f"Chrome/131.0 Safari/537.36 policywatch/{__version__}"
+)
+
 DEFAULT_SOURCES: dict[str, dict[str, Any]] = {
     "chinadaily": {
         "feeds": [
@@ -42,6 +47,39 @@ DEFAULT_SOURCES: dict[str, dict[str, Any]] = {
         "download_delay": 4.0,
         # warn in `policywatch sources` when nothing new arrived for this many hours
         "expected_period_hours": 24,
+    },
+    "xinhua": {
+        # hub pages: their datasource:<id> blocks point to ds_<id>.json lists; without ids the
+        # hub's own article links are used
+        "hubs": [
+            "https://english.news.cn/",
+            "https://english.news.cn/list/latestnews.htm",
+            "https://english.news.cn/list/china-business.htm",
+            "https://english.news.cn/list/china-science.htm",
+            "https://english.news.cn/list/china-politics.htm",
+            "https://www.news.cn/tech/",
+            "https://www.news.cn/fortune/",
+            "https://www.news.cn/politics/",
+        ],
+        "download_delay": 5.0,
+        "expected_period_hours": 24,
+    },
+    "miit": {
+        # column paths; each column page's unitbuild.js queryData is read on every run
+        "columns": [
+            "zwgk/zcwj/wjfb/tg",  # 通告
+            "zwgk/zcwj/wjfb/tz",  # 通知
+            "zwgk/zcwj/wjfb/gg",  # 公告
+            "zwgk/zcjd",  # 政策解读
+            "xwfb/zxzc",  # 最新政策
+        ],
+        "max_list_pages": 3,
+        "search_cateid": "57",
+        # the site's WAF refuses non-browser clients: a browser-class User-Agent that still
+        # names the tool (set your own here if it is refused)
+        "user_agent": BROWSER_UA,
+        "download_delay": 5.0,
+        "expected_period_hours": 72,
     },
 }
 

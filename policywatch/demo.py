@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,10 +17,22 @@ from policywatch.mirror import Mirror
 
 DEMO_SITE = Path(__file__).parent / "demo_site"
 DEMO_HOST = "www.chinadaily.com.cn"
+DEMO_SOURCE_HOSTS = {
+    "chinadaily": DEMO_HOST,
+    "xinhua": "english.news.cn",
+    "miit": "www.miit.gov.cn",
+}
+DEMO_XINHUA_HUBS = [
+    "https://english.news.cn/",
+    "https://english.news.cn/list/latestnews.htm",
+    "https://www.news.cn/tech/",
+    "https://www.news.cn/politics/",
+]
+DEMO_MIIT_COLUMNS = ["zwgk/zcwj/wjfb/tg", "zwgk/zcwj/wjfb/tz", "zwgk/zcjd"]
 
 
 def run_demo(config: Config, workdir: Path, *, keep: bool, console: Console) -> None:
-    from crawler.runner import run_crawl
+    from crawler.runner import run_crawls
     from schedules.process import process_pages
     from storage.db import Database
     from storage.queries import (
@@ -35,31 +48,35 @@ def run_demo(config: Config, workdir: Path, *, keep: bool, console: Console) -> 
     if not keep:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    root = DEMO_SITE / DEMO_HOST
-    with Mirror(root) as mirror:
-        console.print(f"Serving the bundled pages of {DEMO_HOST} on http://{mirror.address}/")
+    hosts = sorted(p.name for p in DEMO_SITE.iterdir() if p.is_dir())
+    with ExitStack() as stack:
+        mirrors = {host: stack.enter_context(Mirror(DEMO_SITE / host)) for host in hosts}
+        for host, mirror in mirrors.items():
+            console.print(f"Serving the bundled pages of {host} on http://{mirror.address}/")
         os.environ.setdefault("POLICYWATCH_ALLOW_FAST_CRAWL", "1")
         crawl = replace(
             config.crawl,
-            host_map={DEMO_HOST: mirror.address},
+            host_map={host: m.address for host, m in mirrors.items()},
             download_delay=0.0,
             autothrottle=False,
         )
-        sources = dict(config.sources)
-        sections = sorted(
+        sources = {
+            name: {**values, "download_delay": 0.0} for name, values in config.sources.items()
+        }
+        root = DEMO_SITE / DEMO_HOST
+        sources["chinadaily"]["sections"] = sorted(
             str(p.parent.relative_to(root)) for p in root.rglob("index.html") if p.parent != root
         )
-        sources["chinadaily"] = {
-            **config.sources["chinadaily"],
-            "sections": sections,
-            "download_delay": 0.0,
-        }
+        sources["xinhua"]["hubs"] = DEMO_XINHUA_HUBS
+        sources["miit"]["columns"] = DEMO_MIIT_COLUMNS
         demo_config = replace(
             config, database_url=f"sqlite:///{db_path}", crawl=crawl, sources=sources
         )
         db = Database(demo_config.database_url)
-        summary = run_crawl(demo_config, db, "chinadaily")
-    console.print("crawl: " + ", ".join(f"{k}={v}" for k, v in sorted(summary.counts.items())))
+        names = [n for n in ("chinadaily", "xinhua", "miit") if DEMO_SOURCE_HOSTS[n] in hosts]
+        for summary in run_crawls(demo_config, db, names):
+            counts = ", ".join(f"{k}={v}" for k, v in sorted(summary.counts.items()))
+            console.print(f"crawl {summary.source}: {summary.status} ({counts})", soft_wrap=True)
     processed = process_pages(db)
     console.print(
         f"process: {processed.documents_new} documents, {processed.mentions} mentions, "

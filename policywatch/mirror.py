@@ -2,15 +2,17 @@
 
 URL path -> file under the root: ``/a/202404/12/WS….html`` -> ``a/202404/12/WS….html``;
 a path without a file (``/business/tech``, ``/business/tech/``) -> ``business/tech/index.html``.
+A query string is ignored except for the API answers named in ``query_file``.
 Serves no directory listings and nothing outside the root.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 CONTENT_TYPES = {
     ".html": "text/html",
@@ -22,8 +24,32 @@ CONTENT_TYPES = {
 }
 
 
+def query_file(path: str, query: str) -> str:
+    """Where an API answer with a query string lives (MIIT's list and search APIs)::
+
+    ...?...&pageId=ID               -> <path>/ID.json
+    ...?...&pageId=ID&paramJson={"pageNo":N}  (or pageNo=N)  -> <path>/ID_pageN.json
+    ...?...&cateid=C&p=P            -> <path>/cateidC_pP.json
+    any other query                 -> <path> (the query is ignored)
+    """
+    params = {k: v[0] for k, v in parse_qs(query).items()}
+    if "pageId" in params:
+        page = params.get("pageNo")
+        if "paramJson" in params:
+            try:
+                page = str(json.loads(params["paramJson"]).get("pageNo", 1))
+            except (ValueError, AttributeError):
+                page = None
+        suffix = f"_page{page}" if page and page != "1" else ""
+        return f"{path.rstrip('/')}/{params['pageId']}{suffix}.json"
+    if "cateid" in params:
+        return f"{path.rstrip('/')}/cateid{params['cateid']}_p{params.get('p', '0')}.json"
+    return path
+
+
 def resolve(root: Path, url_path: str) -> Path | None:
-    rel = unquote(urlsplit(url_path).path).lstrip("/")
+    parts = urlsplit(url_path)
+    rel = unquote(query_file(parts.path, parts.query)).lstrip("/")
     candidate = (root / rel).resolve()
     if root.resolve() not in (candidate, *candidate.parents):
         return None

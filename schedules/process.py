@@ -20,6 +20,8 @@ from extract.document import RawPage
 from extract.errors import BlockedPage, ExtractionError
 from extract.gazetteer import load_gazetteer
 from extract.sources import chinadaily as chinadaily_pages
+from extract.sources import miit as miit_pages
+from extract.sources import xinhua as xinhua_pages
 from extract.tagging import get_tagger
 from storage.db import Database
 from storage.models import FetchedPage, Source
@@ -27,7 +29,11 @@ from storage.repository import replace_mentions, save_document, sync_entities
 
 log = logging.getLogger("policywatch.process")
 
-PAGE_PARSERS = {"chinadaily": chinadaily_pages.parse_article}
+PAGE_PARSERS = {
+    "chinadaily": chinadaily_pages.parse_article,
+    "xinhua": xinhua_pages.parse_article,
+    "miit": miit_pages.parse_article,
+}
 
 
 @dataclass

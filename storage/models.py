@@ -89,6 +89,7 @@ class FetchedPage(Base):
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("fetched_pages.id"))
     part_no: Mapped[int] = mapped_column(Integer, default=1)
+    kind: Mapped[str] = mapped_column(String(20), default="page", server_default="page")
     url: Mapped[str] = mapped_column(String(1000))
     canonical_url: Mapped[str] = mapped_column(String(1000), index=True)
     status: Mapped[int] = mapped_column(Integer)

@@ -7,12 +7,12 @@ Discovery, ranked: RSS feeds (``/rss/*_rss.xml``), then section lists ``<section
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import feedparser
 from parsel import Selector
 
+from crawler.sources.common import Discovered, Listing
 from extract.sources.chinadaily import canonical_url, is_article_url, url_date
 
 NAME = "chinadaily"
@@ -20,24 +20,6 @@ TITLE = "China Daily"
 HOMEPAGE = "https://www.chinadaily.com.cn/"
 ALLOWED_DOMAINS = ["chinadaily.com.cn"]
 _PAGE_RE = re.compile(r"page_(\d+)\.html$")
-
-
-@dataclass(frozen=True)
-class Discovered:
-    url: str  # canonical article URL
-    title: str | None
-    date: str | None  # as printed (Beijing time) or RFC 822 from a feed
-    via: str  # the feed or list page it came from
-
-    def as_dict(self) -> dict[str, str]:
-        return {k: v for k, v in self.__dict__.items() if v}
-
-
-@dataclass(frozen=True)
-class Listing:
-    items: list[Discovered]
-    page: int
-    max_page: int
 
 
 def section_url(section: str, page: int = 1) -> str:

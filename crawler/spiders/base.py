@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -12,7 +12,9 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.items import ArticleItem
+from crawler.sources.common import Discovered
 from crawler.store import CrawlStore
+from extract.dates import parse_lenient
 
 log = logging.getLogger("policywatch.crawl")
 
@@ -131,6 +133,44 @@ class PolicywatchSpider(scrapy.Spider):
             self.store.count("skipped_limit")
             return False
         self.scheduled.add(canonical_url)
+        return True
+
+    def article_requests(
+        self, items: list[Discovered], url_date: Callable[[str], date | None]
+    ) -> Iterator[scrapy.Request]:
+        """Requests for the discovered articles worth fetching (see ``want``)."""
+        for item in items:
+            listed = parse_lenient(item.date) if item.date else None
+            day = listed.beijing_date if listed else url_date(item.url)
+            if self.want(item.url, day):
+                yield scrapy.Request(
+                    item.url,
+                    callback=self.parse_article,
+                    errback=self.on_error,
+                    headers=self.article_headers(item),
+                    meta={"handle_httpstatus_all": True, "discovery": item.as_dict()},
+                )
+
+    def article_headers(self, item: Discovered) -> dict[str, str]:
+        return {}
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def listing_ok(self, response: Response) -> bool:
+        """A feed, hub or list response is usable (counts and logs it when not)."""
+        if response.status in (403, 429):
+            self.blocked(response.url, f"HTTP {response.status}")
+            return False
+        if response.status != 200:
+            self.store.count("listing_failed")
+            log.warning(
+                "listing failed source=%s cause=HTTP %s url=%s",
+                self.source_name,
+                response.status,
+                response.url,
+            )
+            return False
         return True
 
     def on_error(self, failure: Failure) -> None:

@@ -11,7 +11,6 @@ from scrapy.http import Response
 
 from crawler.sources import chinadaily as source
 from crawler.spiders.base import PolicywatchSpider, response_part
-from extract.dates import parse_lenient
 from extract.sources.chinadaily import continuation_urls
 
 log = logging.getLogger("policywatch.crawl")
@@ -41,35 +40,8 @@ class ChinaDailySpider(PolicywatchSpider):
     def looks_like_article(self, html: str) -> bool:
         return 'id="Content"' in html or "id='Content'" in html or "<article" in html
 
-    def _listing_ok(self, response: Response) -> bool:
-        if response.status in (403, 429):
-            self.blocked(response.url, f"HTTP {response.status}")
-            return False
-        if response.status != 200:
-            self.store.count("listing_failed")
-            log.warning(
-                "listing failed source=%s cause=HTTP %s url=%s",
-                self.source_name,
-                response.status,
-                response.url,
-            )
-            return False
-        return True
-
-    def _article_requests(self, items: list[source.Discovered]) -> Iterator[scrapy.Request]:
-        for item in items:
-            listed = parse_lenient(item.date) if item.date else None
-            day = listed.beijing_date if listed else source.url_date(item.url)
-            if self.want(item.url, day):
-                yield scrapy.Request(
-                    item.url,
-                    callback=self.parse_article,
-                    errback=self.on_error,
-                    meta={"handle_httpstatus_all": True, "discovery": item.as_dict()},
-                )
-
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        if not self._listing_ok(response):
+        if not self.listing_ok(response):
             return
         try:
             items = source.parse_feed(response.body, response.url)
@@ -80,14 +52,14 @@ class ChinaDailySpider(PolicywatchSpider):
             )
             return
         log.info("feed source=%s items=%d url=%s", self.source_name, len(items), response.url)
-        yield from self._article_requests(items)
+        yield from self.article_requests(items, source.url_date)
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
-        if not self._listing_ok(response):
+        if not self.listing_ok(response):
             return
         listing = source.parse_listing(response.text, response.url)
         before = len(self.scheduled)
-        requests = list(self._article_requests(listing.items))
+        requests = list(self.article_requests(listing.items, source.url_date))
         log.info(
             "list source=%s page=%d/%d items=%d new=%d url=%s",
             self.source_name,

@@ -17,9 +17,9 @@ from parsel import Selector
 from extract.blocking import block_reason
 from extract.dates import PageDate, check_against_url, parse_beijing, parse_lenient
 from extract.document import ExtractedDocument, RawPage, clean_lines, guess_language
-from extract.encoding import DecodeError, decode_html
 from extract.errors import BlockedPage, ExtractionError
 from extract.generic import extract_generic
+from extract.html import decode_page, first_text, has_class, paragraphs, squash
 
 NAME = "chinadaily"
 ARTICLE_RE = re.compile(
@@ -29,7 +29,6 @@ ARTICLE_RE = re.compile(
 )
 ENGLISH_HOSTS = frozenset({"www", "global", "usa", "europe", "africa", "asia", "epaper"})
 _TITLE_SUFFIX = re.compile(r"\s+-\s+[^-]*(?:chinadaily\.com\.cn|中国日报网|China Daily)\s*$", re.I)
-_EDITOR_LINE = re.compile(r"^[【\[(（]\s*(?:责任编辑|编辑)[:：][^】\])）]*[】\])）]$")
 
 
 def match_article(url: str):  # type: ignore[no-untyped-def]
@@ -96,35 +95,17 @@ def continuation_urls(html: str, url: str) -> list[str]:
 
 
 def _text(sel: Selector, query: str) -> str | None:
-    value = " ".join(t.strip() for t in sel.css(query).getall() if t.strip())
-    return re.sub(r"\s+", " ", value).strip() or None
+    return first_text(sel, query.replace(" ::text", "").replace("::text", ""))
 
 
 def _body_lines(sel: Selector) -> list[str]:
     content = sel.css("#Content")
     if not content:
         return []
-    lines: list[str] = []
-    for node in content[0].xpath(
-        ".//*[self::p or self::h2 or self::h3 or self::li or self::div[not(*)]]"
-        "[not(ancestor-or-self::*[contains(concat(' ', normalize-space(@class), ' '),"
-        " ' urlShareArea ')])][not(ancestor::script)][not(ancestor::style)]"
-    ):
-        if node.xpath("ancestor::p") and node.root.tag != "p":
-            continue
-        text = " ".join(t.strip() for t in node.xpath(".//text()[not(ancestor::script)]").getall())
-        text = re.sub(r"\s+", " ", text).strip()
-        if text and not _EDITOR_LINE.match(text):
-            lines.append(text)
-    return lines
+    return paragraphs(content[0], has_class("urlShareArea"))
 
 
-def _decode(page: RawPage) -> str:
-    try:
-        text, _encoding = decode_html(page.body, page.content_type)
-    except DecodeError as exc:
-        raise ExtractionError(f"{page.url}: {exc}") from None
-    return text
+_decode = decode_page
 
 
 def parse_article(
@@ -171,12 +152,12 @@ def parse_article(
             extra["outlet"] = fields[1]
     xinf = sel.css("div.fenx > div.xinf-le")
     if xinf:
-        source_text = _text(xinf[0], "::text") or ""
-        outlet = _text(xinf[0], "a::text")
+        source_text = squash(" ".join(xinf[0].css("::text").getall()))
+        outlet = first_text(xinf[0], "a")
         if outlet or "来源" in source_text:
             extra["outlet"] = outlet or source_text.replace("来源：", "").strip()
         if len(xinf) > 1 and page_date is None:
-            page_date = parse_beijing(_text(xinf[1], "::text"))
+            page_date = parse_beijing(squash(" ".join(xinf[1].css("::text").getall())))
     if page_date is None:
         page_date = parse_beijing(sel.css('meta[name="publishdate"]::attr(content)').get())
     if byline is None:
@@ -200,7 +181,7 @@ def parse_article(
         if len(pages) > 1:
             extra["continuations_ignored"] = len(pages) - 1
     if not title:
-        raw_title = _text(sel, "title::text")
+        raw_title = first_text(sel, "title")
         title = _TITLE_SUFFIX.sub("", raw_title) if raw_title else None
     if title:
         title = _TITLE_SUFFIX.sub("", title).strip()
