@@ -11,8 +11,8 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+from scrapy.logformatter import LogFormatter
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
 log = logging.getLogger("policywatch.crawl")
@@ -77,6 +77,18 @@ class HostMapMiddleware:
         return None
 
 
+class QuietLogFormatter(LogFormatter):
+    """Dropped items are already logged by policywatch in one line: keep Scrapy's (which dumps
+    the whole item, raw body included) at debug level."""
+
+    def dropped(self, item, exception, response, spider=None):  # type: ignore[no-untyped-def,override]
+        return {
+            "level": logging.DEBUG,
+            "msg": "Dropped: %(exception)s",
+            "args": {"exception": exception},
+        }
+
+
 class RobotsAuditMiddleware:
     """Say so when a robots.txt cannot be read (MIIT answers 403 to it): Scrapy would treat the
     error page as "no rules"; the source's own conservative delay still applies."""
@@ -117,6 +129,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     async def _wait(self, seconds: float) -> None:
         if seconds > 0:
+            # imported here: importing the reactor at module level would install the default
+            # one before Scrapy installs the asyncio reactor
+            from twisted.internet import reactor
+
             await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))
 
     async def process_response(  # type: ignore[override]

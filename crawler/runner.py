@@ -46,7 +46,6 @@ def build_settings(config: Config) -> Settings:
     settings.set("POLICYWATCH_RETRY_BACKOFF_BASE", crawl.retry_backoff_base, priority="cmdline")
     settings.set("POLICYWATCH_RETRY_BACKOFF_MAX", crawl.retry_backoff_max, priority="cmdline")
     settings.set("POLICYWATCH_HOST_MAP", dict(crawl.host_map), priority="cmdline")
-    settings.set("LOG_LEVEL", "WARNING", priority="cmdline")  # policywatch logs its own events
     settings.set("LOGSTATS_INTERVAL", 0, priority="cmdline")
     return settings
 
@@ -92,8 +91,12 @@ def run_crawls(
             raise SourceError(
                 f"No spider for source {source!r}; available: {', '.join(sorted(SPIDERS))}."
             )
-    process = CrawlerProcess(build_settings(config), install_root_handler=False)
-    if not logging.getLogger("policywatch").isEnabledFor(logging.DEBUG):
+    quiet = not logging.getLogger("policywatch").isEnabledFor(logging.DEBUG)
+    settings = build_settings(config)
+    if quiet:
+        settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+    process = CrawlerProcess(settings)
+    if quiet:
         for name in ("scrapy", "twisted", "py.warnings"):
             logging.getLogger(name).setLevel(logging.WARNING)
     runs: list[tuple[str, CrawlStore, Crawler]] = []

@@ -13,7 +13,7 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 2.0
-RANDOMIZE_DOWNLOAD_DELAY = True  # 0.5x-1.5x of the delay; the config enforces a 1 s floor
+DOWNLOAD_DELAY_JITTER = 0.5  # 0.5x-1.5x of the delay; the config enforces a 1 s floor
 DOWNLOAD_TIMEOUT = 30
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 4.0
@@ -48,5 +48,7 @@ POLICYWATCH_HOST_MAP: dict[str, str] = {}
 
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
+LOG_INSTALL_ROOT_HANDLER = False  # policywatch configures logging (one line per event)
+LOG_FORMATTER = "crawler.middlewares.QuietLogFormatter"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"

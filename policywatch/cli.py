@@ -34,8 +34,25 @@ def setup_logging(verbose: int, quiet: bool) -> None:
         stream=sys.stderr,
     )
     noisy = logging.DEBUG if verbose > 1 else logging.WARNING
-    for name in ("scrapy", "twisted", "filelock", "asyncio", "trafilatura", "htmldate", "alembic"):
+    libraries = (
+        "scrapy",
+        "twisted",
+        "py.warnings",
+        "filelock",
+        "asyncio",
+        "trafilatura",
+        "htmldate",
+        "alembic",
+    )
+    for name in libraries:
         logging.getLogger(name).setLevel(noisy)
+    if verbose < 2:
+        # Scrapy resets its loggers' levels when a crawl starts: filter at the handler instead
+        def quiet_libraries(record: logging.LogRecord) -> bool:
+            return record.levelno >= logging.WARNING or not record.name.startswith(libraries)
+
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(quiet_libraries)
     if verbose:
         logging.getLogger("policywatch").setLevel(logging.DEBUG)
 

@@ -85,13 +85,16 @@ def run_demo(config: Config, workdir: Path, *, keep: bool, console: Console) -> 
 
     with db.session() as s:
         rows = list(iter_mentions(s, MentionFilter()))
-    docs = Counter((r["title"], local_time(r["published_at"], date_only=True)) for r in rows)
+    docs = Counter(
+        (r["title"], local_time(r["published_at"], date_only=True), r["source"]) for r in rows
+    )
     table = Table(title="Documents")
     table.add_column("published (Beijing)")
+    table.add_column("source")
     table.add_column("title")
     table.add_column("mentions", justify="right")
-    for (title, day), n in sorted(docs.items(), key=lambda kv: kv[0][1], reverse=True):
-        table.add_row(day, title, str(n))
+    for (title, day, source), n in sorted(docs.items(), key=lambda kv: kv[0][1], reverse=True):
+        table.add_row(day, source, title, str(n))
     console.print(table)
     for kind, title in (("company", "Firms"), ("city", "Cities"), ("province", "Provinces")):
         counts = Counter(

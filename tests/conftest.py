@@ -14,7 +14,8 @@ from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 REALPAGES = ROOT.parent / "shared" / "realpages"
-DEMO_SITE = ROOT / "policywatch" / "demo_site" / "www.chinadaily.com.cn"
+DEMO_ROOT = ROOT / "policywatch" / "demo_site"
+DEMO_SITE = DEMO_ROOT / "www.chinadaily.com.cn"
 FIXTURES = Path(__file__).parent / "fixtures"
 PG_ENV = "POLICYWATCH_TEST_DATABASE_URL"
 

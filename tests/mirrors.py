@@ -47,12 +47,14 @@ class RecordingMirror(Mirror):
 
     def __init__(self, root: Path, routes: dict[str, Route] | None = None) -> None:
         self.requests: list[str] = []
+        self.headers: dict[str, dict[str, str]] = {}
         self.routes = dict(routes or {})
         mirror = self
 
         class Handler(MirrorHandler):
             def do_GET(self) -> None:  # noqa: N802
                 mirror.requests.append(self.path)
+                mirror.headers[self.path] = dict(self.headers.items())
                 route = mirror.routes.get(self.path.split("?")[0])
                 if route:
                     route(self)

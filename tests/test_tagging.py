@@ -73,3 +73,28 @@ def test_chinese_gazetteer_and_company_patterns() -> None:
     assert found["深圳"].entity == "city:440300"
     company = found["北京字节跳动科技有限公司"]
     assert company.entity is None and company.kind == "company"
+
+
+def test_traditional_characters_fold_to_the_same_entities() -> None:
+    zh = get_tagger("zh")
+    text = "匯豐銀行與特斯拉在深圳市提交申請。西門子醫療也獲批，廣東省表示歡迎。"
+    found = by_surface(zh.tag(text))
+    assert found["匯豐銀行"].entity == "firm:hsbc"  # surfaces stay as written
+    assert found["特斯拉"].entity == "firm:tesla"
+    assert found["深圳市"].entity == "city:440300"
+    assert found["西門子醫療"].entity == "firm:siemens-healthineers"
+    assert found["廣東省"].entity == "province:440000"
+    for m in found.values():
+        assert text[m.start : m.end] == m.surface
+
+
+def test_every_division_is_linked_in_both_languages() -> None:
+    from extract.gazetteer import load_gazetteer
+
+    entities = load_gazetteer().entities
+    provinces = [e for e in entities.values() if e.kind == "province"]
+    cities = [e for e in entities.values() if e.kind == "city"]
+    assert len(provinces) == 34 and len(cities) == 333
+    zh = get_tagger("zh")
+    for record in (entities["city:440300"], entities["province:610000"], entities["city:650100"]):
+        assert zh.tag(f"{record.name_zh}。")[0].entity == record.key
