@@ -164,3 +164,32 @@ def test_one_identity_across_languages_and_sources(
     media_or_gov = {r["entity"] for r in exported if r["kind"] in {"government", "media"}}
     assert {"Ministry of Industry and Information Technology", "Xinhua"} <= media_or_gov
     assert not any(r["kind"] == "company" and r["entity"] in media_or_gov for r in exported)
+
+
+def test_challenge_page_instead_of_a_column_page_is_a_block(
+    cli: CLI, sources_config: Path, db_url: str, tmp_path: Path
+) -> None:
+    from tests import mirrors as routes
+
+    challenge = (
+        "<html><body><div id='captcha-container'>访问验证：请完成人机验证</div></body></html>"
+    )
+    miit = RecordingMirror(
+        DEMO_ROOT / "www.miit.gov.cn",
+        {
+            f"/zwgk/{c}/index.html": routes.raw(challenge.encode())
+            for c in ("zcwj/wjfb/tg", "zcwj/wjfb/tz", "zcjd")
+        },
+    )
+    with miit:
+        out = cli(
+            "--config",
+            str(sources_config),
+            "crawl",
+            "miit",
+            host_map=f"www.miit.gov.cn={miit.address}",
+            check=False,
+        )
+    assert out.returncode == 1 and "crawl miit: blocked" in out.stdout
+    assert "blocked source=miit url=https://www.miit.gov.cn/zwgk/" in out.stderr
+    assert not any("/build/unit" in p or "/art/" in p for p in miit.requests)

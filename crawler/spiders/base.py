@@ -14,6 +14,7 @@ from twisted.python.failure import Failure
 from crawler.items import ArticleItem
 from crawler.sources.common import Discovered
 from crawler.store import CrawlStore
+from extract.blocking import block_reason
 from extract.dates import parse_lenient
 
 log = logging.getLogger("policywatch.crawl")
@@ -172,6 +173,19 @@ class PolicywatchSpider(scrapy.Spider):
             )
             return False
         return True
+
+    def blocked_listing(self, response: Response) -> bool:
+        """For a feed/list/API answer that could not be parsed: is it a block page? (status 200
+        challenge pages carry marker strings; SOURCES.md §0.5). Reports the block if so."""
+        try:
+            text = response.text
+        except AttributeError:  # not a text response
+            text = response.body.decode("utf-8", "replace")
+        reason = block_reason(response.status, text, has_structure=False)
+        if reason:
+            self.blocked(response.url, reason)
+            return True
+        return False
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]

@@ -46,6 +46,8 @@ class ChinaDailySpider(PolicywatchSpider):
         try:
             items = source.parse_feed(response.body, response.url)
         except ValueError as exc:
+            if self.blocked_listing(response):
+                return
             self.store.count("listing_failed")
             log.warning(
                 "feed unreadable source=%s url=%s (%s)", self.source_name, response.url, exc
@@ -58,6 +60,8 @@ class ChinaDailySpider(PolicywatchSpider):
         if not self.listing_ok(response):
             return
         listing = source.parse_listing(response.text, response.url)
+        if not listing.items and self.blocked_listing(response):
+            return
         before = len(self.scheduled)
         requests = list(self.article_requests(listing.items, source.url_date))
         log.info(

@@ -49,6 +49,8 @@ class MiitSpider(PolicywatchSpider):
         column = response.meta["column"]
         found = source.find_column_query(response.text)
         if found is None:
+            if self.blocked_listing(response):
+                return
             self.store.count("column_without_querydata")
             log.warning(
                 "no queryData on column page source=miit url=%s; using the search API for %s",
@@ -106,6 +108,8 @@ class MiitSpider(PolicywatchSpider):
         try:
             unit = source.parse_unit_response(response.body, response.url)
         except ValueError as exc:
+            if self.blocked_listing(response):
+                return
             self.store.count("listing_failed")
             log.warning("list API unreadable source=miit url=%s (%s)", response.url, exc)
             return
@@ -180,6 +184,8 @@ class MiitSpider(PolicywatchSpider):
                 response.body, response.url, response.meta["prefixes"]
             )
         except ValueError as exc:
+            if self.blocked_listing(response):
+                return
             self.store.count("listing_failed")
             log.warning("search API unreadable source=miit url=%s (%s)", response.url, exc)
             return

@@ -51,6 +51,8 @@ class XinhuaSpider(PolicywatchSpider):
                 )
             return
         items = source.scan_links(response.text, response.url)
+        if not items and self.blocked_listing(response):
+            return
         self.store.count("hub_link_scan")
         log.warning(
             "hub without datasource ids source=%s url=%s; scanned %d article links instead",
@@ -66,6 +68,8 @@ class XinhuaSpider(PolicywatchSpider):
         try:
             items = source.parse_datasource(response.body, response.url)
         except ValueError as exc:
+            if self.blocked_listing(response):
+                return
             self.store.count("listing_failed")
             log.warning(
                 "datasource unreadable source=%s url=%s (%s)", self.source_name, response.url, exc
