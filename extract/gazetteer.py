@@ -32,10 +32,16 @@ class EntityRecord:
     name_zh: str | None = None
     parent_key: str | None = None
     aliases: list[tuple[str, str]] = field(default_factory=list)  # (alias, lang)
+    # subsidiary named through its parent: "<parent>'s fintech subsidiary" (lang, words)
+    descriptors: list[tuple[str, str]] = field(default_factory=list)
 
     def names(self, lang: str) -> list[str]:
         base = [self.name] if lang == "en" else ([self.name_zh] if self.name_zh else [])
-        return list(dict.fromkeys(base + [a for a, lng in self.aliases if lng == lang]))
+        names = base + [a for a, lng in self.aliases if lng == lang]
+        if lang == "zh" and self.kind == "company":
+            # Chinese reports often keep a foreign firm's Latin name (Unity, HSBC)
+            names += [n for n in self.names("en") if n.isascii() and len(n) >= 3]
+        return list(dict.fromkeys(names))
 
 
 @dataclass
@@ -104,6 +110,8 @@ def _load_toml(path: Path, table: str, kind: str | None) -> list[EntityRecord]:
                 parent_key=f"firm:{parent}" if parent else None,
                 aliases=[(a, "en") for a in entry.get("aliases_en", [])]
                 + [(a, "zh") for a in entry.get("aliases_zh", [])],
+                descriptors=[("en", d) for d in entry.get("descriptors_en", [])]
+                + [("zh", d) for d in entry.get("descriptors_zh", [])],
             )
         )
     return records

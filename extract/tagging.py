@@ -43,6 +43,7 @@ class TaggedMention:
     start: int
     end: int
     sentence: str
+    sentence_start: int = 0  # offset of the sentence in the text
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -57,6 +58,27 @@ def _ruler_patterns(gazetteer: Gazetteer, lang: str) -> list[dict[str, object]]:
     for alias, key in gazetteer.by_alias(lang).items():
         kind = gazetteer.entities[key].kind
         patterns.append({"label": _pattern_label(kind), "pattern": alias, "id": key})
+    # subsidiaries named through their parent: "HSBC's fintech subsidiary", "西门子旗下医疗业务"
+    for record in gazetteer.entities.values():
+        parent = gazetteer.entities.get(record.parent_key or "")
+        if parent is None:
+            continue
+        for desc_lang, words in record.descriptors:
+            if desc_lang != lang:
+                continue
+            for name in parent.names(lang):
+                if lang == "en":
+                    tokens: list[dict[str, object]] = [{"ORTH": t} for t in name.split()]
+                    tokens.append({"ORTH": {"IN": ["'s", "’s", "'", "’"]}})
+                    tokens += [{"LOWER": w.lower()} for w in words.split()]
+                    patterns.append({"label": "ORG", "pattern": tokens, "id": record.key})
+                    # "a fintech subsidiary of HSBC"
+                    of_form: list[dict[str, object]] = [{"LOWER": w.lower()} for w in words.split()]
+                    of_form.append({"LOWER": "of"})
+                    of_form += [{"ORTH": t} for t in name.split()]
+                    patterns.append({"label": "ORG", "pattern": of_form, "id": record.key})
+                else:
+                    patterns.append({"label": "ORG", "pattern": name + words, "id": record.key})
     return patterns
 
 
@@ -129,6 +151,14 @@ class Tagger:
                 spans.append(span)
         doc.ents = filter_spans(spans)
 
+    def _is_descriptor(self, surface: str, key: str) -> bool:
+        """A subsidiary named through its parent ("HSBC's fintech subsidiary")."""
+        record = self.gazetteer.entities.get(key)
+        if record is None or not record.descriptors:
+            return False
+        folded = surface.lower().replace("’", "'")
+        return any(words.lower() in folded for lng, words in record.descriptors if lng == self.lang)
+
     def _link(self, surface: str) -> str | None:
         if surface in self.aliases:
             return self.aliases[surface]
@@ -156,7 +186,7 @@ class Tagger:
             if len(matched) < 2 or (self.lang == "en" and not any(c.isupper() for c in matched)):
                 continue
             key = ent.ent_id_ or None
-            if key and self.aliases.get(matched) != key:
+            if key and self.aliases.get(matched) != key and not self._is_descriptor(matched, key):
                 # an id inherited from a token inside a longer span (深圳 in 深圳市X公司)
                 key = None
             key = key or self._link(matched)
@@ -171,6 +201,11 @@ class Tagger:
                     start=ent.start_char,
                     end=ent.end_char,
                     sentence=text[sent.start_char : sent.end_char].strip(),
+                    sentence_start=sent.start_char
+                    + (
+                        len(text[sent.start_char : sent.end_char])
+                        - len(text[sent.start_char : sent.end_char].lstrip())
+                    ),
                 )
             )
         return out

@@ -119,6 +119,7 @@ def cli(
       policywatch crawl chinadaily          fetch new articles (real site)
       policywatch process                   extract text and tag mentions
       policywatch mentions --kind company   who is mentioned, with the sentence
+      policywatch firms --format json       who applied / was approved, with evidence
       policywatch export mentions --format csv -o mentions.csv
     """
     setup_logging(verbose, quiet)
@@ -180,12 +181,12 @@ def crawl(
         if summary.error:
             err_console.print(f"[yellow]warning[/]: {summary.source}: {escape(summary.error)}")
     if then_process:
-        _run_process(db, redo_all=False)
+        _run_process(db, redo_all=False, programmes=ctx.config.programmes)
     if any(s.status != "ok" for s in summaries):
         sys.exit(1)
 
 
-def _run_process(db: Any, redo_all: bool) -> None:
+def _run_process(db: Any, redo_all: bool, programmes: list[dict[str, Any]]) -> None:
     from rich.progress import Progress
 
     from schedules.process import _page_ids, process_pages
@@ -193,11 +194,13 @@ def _run_process(db: Any, redo_all: bool) -> None:
     total = len(_page_ids(db, redo_all))
     with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         task = bar.add_task("processing", total=total)
-        summary = process_pages(db, redo_all=redo_all, progress=lambda n: bar.advance(task, n))
+        summary = process_pages(
+            db, redo_all=redo_all, programmes=programmes, progress=lambda n: bar.advance(task, n)
+        )
     console.print(
         f"processed {summary.pages} pages: {summary.documents_new} new, "
         f"{summary.documents_changed} changed, {summary.documents_unchanged} unchanged documents; "
-        f"{summary.mentions} mentions; {summary.failed} failed"
+        f"{summary.mentions} mentions; {summary.claims} claims; {summary.failed} failed"
     )
 
 
@@ -211,7 +214,7 @@ def _run_process(db: Any, redo_all: bool) -> None:
 @pass_ctx
 def process(ctx: Context, redo_all: bool) -> None:
     """Extract text and metadata from stored pages and tag firm and place mentions."""
-    _run_process(ctx.db(), redo_all)
+    _run_process(ctx.db(), redo_all, ctx.config.programmes)
 
 
 def _emit(rows: list[dict[str, Any]], fmt: str, columns: list[tuple[str, str]], title: str) -> None:
@@ -307,6 +310,60 @@ def mentions(
     )
 
 
+@cli.command()
+@click.option("--programme", metavar="NAME", help="Programme key, name or alias (substring).")
+@click.option(
+    "--status",
+    type=click.Choice(["applied", "approved", "operating", "withdrawn"]),
+    help="Only firms whose latest reported status is this.",
+)
+@click.option("--since", metavar="YYYY-MM-DD", help="Only claims reported on or after this day.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@pass_ctx
+def firms(
+    ctx: Context, programme: str | None, status: str | None, since: str | None, fmt: str
+) -> None:
+    """Firms reported applying to, approved for, operating under or withdrawn from a pilot
+    programme: one row per firm with its latest status, first and last report and the number of
+    distinct sources. `--format json` adds every claim with its evidence sentence, date, URL and
+    source."""
+    from storage.firms import FIRM_COLUMNS, FirmFilter, firm_rows
+    from storage.queries import write_csv
+
+    with ctx.db().session() as s:
+        rows = firm_rows(s, FirmFilter(programme, status, parse_day(since)), ctx.config.programmes)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        out = [{**r, "programmes": "; ".join(r["programmes"])} for r in rows]
+        write_csv(iter(out), sys.stdout, FIRM_COLUMNS)
+    else:
+        for r in rows:
+            r["names"] = f"{r['firm']} {r['firm_zh']}" if r.get("firm_zh") else r["firm"]
+            r["n"] = f"{r['sources']} ({r['reports']} reports)"
+            evidence = r["latest_evidence"]
+            r["latest_evidence"] = evidence if len(evidence) <= 140 else evidence[:139] + "…"
+        _emit(
+            rows,
+            "table",
+            [
+                ("names", "firm"),
+                ("status", "status"),
+                ("first_reported", "first"),
+                ("last_reported", "last"),
+                ("n", "sources"),
+                ("latest_evidence", "latest evidence"),
+            ],
+            "Firms",
+        )
+
+
 @cli.group()
 def export() -> None:
     """Export data to CSV or JSON files."""
@@ -383,6 +440,7 @@ def tag(file: Any, lang: str | None) -> None:
         row = m.as_dict()
         row["entity_name"] = entities[m.entity].name if m.entity else None
         row.pop("sentence")
+        row.pop("sentence_start")
         click.echo(json.dumps(row, ensure_ascii=False))
 
 

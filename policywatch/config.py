@@ -111,6 +111,7 @@ class Config:
     database_url: str
     crawl: CrawlSettings
     sources: dict[str, dict[str, Any]]
+    programmes: list[dict[str, Any]] = field(default_factory=list)  # added to the watch-list
 
     def source(self, name: str) -> dict[str, Any]:
         try:
@@ -259,6 +260,23 @@ def load_config(explicit_path: str | os.PathLike[str] | None = None) -> Config:
                 "seconds >= 1 (tests against a local mirror set POLICYWATCH_ALLOW_FAST_CRAWL=1)."
             )
 
+    programmes = _expect(raw.get("programmes", []), "programmes", path, list)
+    for i, entry in enumerate(programmes):
+        _expect(entry, f"programmes[{i}]", path, dict)
+        missing = [k for k in ("key", "name") if not entry.get(k)]
+        if missing:
+            raise ConfigError(
+                f"In {path}: [[programmes]] entry {i + 1} lacks {', '.join(missing)}; "
+                "give each programme a key and a name (see README, Programmes)."
+            )
+        for list_key in ("aliases_en", "aliases_zh", "keywords_en", "keywords_zh"):
+            _expect(entry.get(list_key, []), f"programmes[{i}].{list_key}", path, list)
+
     return Config(
-        path=path, data_dir=data_dir, database_url=database_url, crawl=crawl, sources=sources
+        path=path,
+        data_dir=data_dir,
+        database_url=database_url,
+        crawl=crawl,
+        sources=sources,
+        programmes=programmes,
     )

@@ -77,9 +77,10 @@ def run_demo(config: Config, workdir: Path, *, keep: bool, console: Console) -> 
         for summary in run_crawls(demo_config, db, names):
             counts = ", ".join(f"{k}={v}" for k, v in sorted(summary.counts.items()))
             console.print(f"crawl {summary.source}: {summary.status} ({counts})", soft_wrap=True)
-    processed = process_pages(db)
+    processed = process_pages(db, programmes=config.programmes)
     console.print(
         f"process: {processed.documents_new} documents, {processed.mentions} mentions, "
+        f"{processed.claims} claims, "
         f"{processed.failed} failed"
     )
 

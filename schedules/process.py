@@ -16,16 +16,18 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from extract.claims import extract_claims, extract_counts
 from extract.document import RawPage
 from extract.errors import BlockedPage, ExtractionError
 from extract.gazetteer import load_gazetteer
+from extract.programmes import Programme, classify, load_programmes
 from extract.sources import chinadaily as chinadaily_pages
 from extract.sources import miit as miit_pages
 from extract.sources import xinhua as xinhua_pages
 from extract.tagging import get_tagger
 from storage.db import Database
 from storage.models import FetchedPage, Source
-from storage.repository import replace_mentions, save_document, sync_entities
+from storage.repository import replace_claims, replace_mentions, save_document, sync_entities
 
 log = logging.getLogger("policywatch.process")
 
@@ -43,6 +45,7 @@ class ProcessSummary:
     documents_changed: int = 0
     documents_unchanged: int = 0
     mentions: int = 0
+    claims: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -71,10 +74,18 @@ def _page_ids(db: Database, redo_all: bool) -> list[int]:
         return list(s.scalars(query.order_by(FetchedPage.id)))
 
 
+@dataclass
+class _Context:
+    entity_ids: dict[str, int]
+    names: dict[str, str]
+    programmes: list[Programme]
+
+
 def process_pages(
     db: Database,
     *,
     redo_all: bool = False,
+    programmes: list[dict] | None = None,
     batch_size: int = 32,
     progress: Callable[[int], None] | None = None,
 ) -> ProcessSummary:
@@ -85,15 +96,18 @@ def process_pages(
     gazetteer = load_gazetteer()
     with db.session() as s:
         entity_ids = sync_entities(s, gazetteer)
+    context = _Context(
+        entity_ids, {k: r.name for k, r in gazetteer.entities.items()}, load_programmes(programmes)
+    )
     for start in range(0, len(ids), batch_size):
-        _process_batch(db, ids[start : start + batch_size], entity_ids, summary)
+        _process_batch(db, ids[start : start + batch_size], context, summary)
         if progress:
             progress(len(ids[start : start + batch_size]))
     return summary
 
 
 def _process_batch(
-    db: Database, ids: list[int], entity_ids: dict[str, int], summary: ProcessSummary
+    db: Database, ids: list[int], context: _Context, summary: ProcessSummary
 ) -> None:
     with db.session() as s:
         pages = s.scalars(
@@ -141,7 +155,15 @@ def _process_batch(
                 summary.documents_changed += 1
             else:
                 summary.documents_unchanged += 1
-            summary.mentions += replace_mentions(s, document, mentions, entity_ids, tagger_version)
+            summary.mentions += replace_mentions(
+                s, document, mentions, context.entity_ids, tagger_version
+            )
+            classification = classify(doc.title, doc.text, context.programmes)
+            claims = extract_claims(mentions, doc.language) if classification.is_pilot else []
+            counts = extract_counts(doc.text, doc.language) if classification.is_pilot else []
+            summary.claims += replace_claims(
+                s, document, classification, claims, counts, context.entity_ids, context.names
+            )
             row.processed_at, row.process_error = datetime.now(UTC), None
         log.info(
             "processed url=%s version=%d path=%s mentions=%d",

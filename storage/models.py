@@ -130,6 +130,10 @@ class Document(Base):
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     tagger_version: Mapped[str | None] = mapped_column(String(100))
+    # pilot classification (derived, redone by `process --all`)
+    pilot_kind: Mapped[str | None] = mapped_column(String(30), index=True)
+    programme: Mapped[str | None] = mapped_column(String(100), index=True)  # watch-list key
+    programme_name: Mapped[str | None] = mapped_column(Text)  # or the title of an unlisted pilot
 
     source: Mapped[Source] = relationship()
     versions: Mapped[list[DocumentVersion]] = relationship(
@@ -209,6 +213,31 @@ class Mention(Base):
     end_char: Mapped[int] = mapped_column(Integer)
     sentence: Mapped[str] = mapped_column(Text)
     tagger_version: Mapped[str] = mapped_column(String(100))
+
+    document: Mapped[Document] = relationship()
+    entity: Mapped[Entity | None] = relationship()
+
+
+class Claim(Base):
+    """A firm reported applying to / approved for / operating under / withdrawn from a pilot."""
+
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    document_version: Mapped[int] = mapped_column(Integer)
+    entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"), index=True)
+    firm_name: Mapped[str] = mapped_column(
+        String(300)
+    )  # canonical name, or the surface if unlinked
+    firm_surface: Mapped[str] = mapped_column(String(300))
+    programme: Mapped[str | None] = mapped_column(String(100), index=True)
+    programme_name: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    evidence: Mapped[str] = mapped_column(Text)
+    reported_at: Mapped[datetime | None] = mapped_column(index=True)
+    extractor_version: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     document: Mapped[Document] = relationship()
     entity: Mapped[Entity | None] = relationship()

@@ -8,10 +8,21 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from extract import EXTRACTOR_VERSION
+from extract.claims import CLAIMS_VERSION, Count
+from extract.claims import Claim as ExtractedClaim
 from extract.document import ExtractedDocument
 from extract.gazetteer import Gazetteer
+from extract.programmes import Classification
 from extract.tagging import TaggedMention
-from storage.models import Document, DocumentVersion, Entity, EntityAlias, FetchedPage, Mention
+from storage.models import (
+    Claim,
+    Document,
+    DocumentVersion,
+    Entity,
+    EntityAlias,
+    FetchedPage,
+    Mention,
+)
 
 
 def sync_entities(session: Session, gazetteer: Gazetteer) -> dict[str, int]:
@@ -121,3 +132,46 @@ def replace_mentions(
         )
     document.tagger_version = tagger_version
     return len(mentions)
+
+
+def replace_claims(
+    session: Session,
+    document: Document,
+    classification: Classification,
+    claims: list[ExtractedClaim],
+    counts: list[Count],
+    entity_ids: dict[str, int],
+    names: dict[str, str],
+) -> int:
+    """Pilot classification and claims are derived data: replace the document's set."""
+    document.pilot_kind = classification.kind if classification.is_pilot else None
+    document.programme = classification.programme
+    document.programme_name = classification.programme_name if classification.is_pilot else None
+    extra = dict(document.extra or {})
+    if counts:
+        extra["firm_counts"] = [
+            {"number": c.number, "status": c.status, "evidence": c.evidence} for c in counts
+        ]
+    else:
+        extra.pop("firm_counts", None)
+    document.extra = extra
+    session.execute(delete(Claim).where(Claim.document_id == document.id))
+    if not classification.is_pilot:
+        return 0
+    for c in claims:
+        session.add(
+            Claim(
+                document_id=document.id,
+                document_version=document.version,
+                entity_id=entity_ids.get(c.firm) if c.firm else None,
+                firm_name=names.get(c.firm, c.firm_surface) if c.firm else c.firm_surface,
+                firm_surface=c.firm_surface[:300],
+                programme=classification.programme,
+                programme_name=classification.programme_name,
+                status=c.status,
+                evidence=c.evidence,
+                reported_at=document.published_at,
+                extractor_version=CLAIMS_VERSION,
+            )
+        )
+    return len(claims)

@@ -93,7 +93,7 @@ def test_tag_prints_json_lines(cli: CLI) -> None:
     rows = [json.loads(line) for line in out.splitlines()]
     assert {"surface", "label", "entity", "kind", "start", "end"} <= set(rows[0])
     by_surface = {r["surface"]: r for r in rows}
-    assert by_surface["HSBC"]["entity"] == "firm:hsbc"
+    assert by_surface["HSBC's fintech unit"]["entity"] == "firm:hsbc-fintech"
     assert by_surface["Shenzhen"]["kind"] == "city"
     zh = cli("tag", "-", stdin="特斯拉在上海提交申请。").stdout
     assert {json.loads(line)["entity"] for line in zh.splitlines()} >= {

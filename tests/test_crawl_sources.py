@@ -193,3 +193,52 @@ def test_challenge_page_instead_of_a_column_page_is_a_block(
     assert out.returncode == 1 and "crawl miit: blocked" in out.stdout
     assert "blocked source=miit url=https://www.miit.gov.cn/zwgk/" in out.stderr
     assert not any("/build/unit" in p or "/art/" in p for p in miit.requests)
+
+
+def test_firms_who_applied_with_evidence(cli: CLI, sources_config: Path) -> None:
+    with ExitStack() as stack:
+        _mirrors, host_map = serve(stack)
+        cli("--config", str(sources_config), "crawl", "all", host_map=host_map, check=False)
+    cli("process")
+    rows = json.loads(cli("firms", "--format", "json").stdout)
+    by_firm = {r["firm"]: r for r in rows}
+    for row in rows:
+        assert {
+            "firm",
+            "firm_zh",
+            "status",
+            "first_reported",
+            "last_reported",
+            "sources",
+            "claims",
+        } <= set(row)
+        for claim in row["claims"]:
+            assert {"status", "date", "evidence", "url", "source"} <= set(claim)
+            assert claim["url"].startswith("https://") and claim["evidence"]
+    # the worked example: applicants, then the first approved batch
+    for firm in ("Tesla", "Trafigura", "Siemens Healthineers", "HSBC Fintech", "Unity"):
+        assert any(c["status"] == "applied" for c in by_firm[firm]["claims"]), firm
+    for firm in ("Airbus", "Siemens", "Deutsche Telekom"):
+        assert by_firm[firm]["status"] == "approved", firm
+    assert by_firm["Tesla"]["firm_zh"] == "特斯拉"
+    assert by_firm["Tesla"]["sources"] >= 2  # China Daily and Xinhua both reported it
+    assert {"chinadaily", "xinhua"} <= {c["source"] for c in by_firm["Tesla"]["claims"]}
+    # a firm's status follows its claims over time: HSBC Fintech applied, then was approved
+    fintech = by_firm["HSBC Fintech"]
+    assert fintech["status"] == "approved" and fintech["first_reported"] < fintech["last_reported"]
+    # ministries and media are never firms
+    assert not {
+        "Ministry of Industry and Information Technology",
+        "Xinhua",
+        "China Daily",
+        "MIIT",
+        "工信部",
+    } & set(by_firm)
+    approved = json.loads(cli("firms", "--status", "approved", "--format", "json").stdout)
+    assert approved and all(r["status"] == "approved" for r in approved)
+    by_programme = json.loads(cli("firms", "--programme", "增值电信", "--format", "json").stdout)
+    assert {r["firm"] for r in by_programme} == set(by_firm)
+    assert json.loads(cli("firms", "--programme", "no such pilot", "--format", "json").stdout) == []
+    table = cli("firms", "--format", "csv").stdout.splitlines()
+    assert table[0].startswith("firm,firm_zh,parent,status")
+    assert len(table) == len(rows) + 1
