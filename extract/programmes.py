@@ -125,6 +125,14 @@ def match_programme(
     return best[1] if best else None
 
 
+def _kind(text: str) -> str | None:
+    for candidate in ("approvals", "applications", "expansion", "new_programme"):
+        en, zh = _KIND_CUES[candidate]
+        if en.search(text) or zh.search(text):
+            return candidate
+    return None
+
+
 def classify(
     title: str | None,
     text: str,
@@ -137,13 +145,7 @@ def classify(
     if not in_title and pilot_hits < 2:
         return Classification(False)
     programme = match_programme(f"{title}\n{text}", programmes)
-    head = f"{title}\n{text[:400]}"
-    kind = "pilot_news"
-    for candidate in ("approvals", "applications", "expansion", "new_programme"):
-        en, zh = _KIND_CUES[candidate]
-        if en.search(head) or zh.search(head):
-            kind = candidate
-            break
+    kind = _kind(title) or _kind(text[:400]) or "pilot_news"
     return Classification(
         True,
         programme=programme.key if programme else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextlib import ExitStack
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -43,6 +44,8 @@ def setup_logging(verbose: int, quiet: bool) -> None:
         "trafilatura",
         "htmldate",
         "alembic",
+        "apscheduler",
+        "apprise",
     )
     for name in libraries:
         logging.getLogger(name).setLevel(noisy)
@@ -120,6 +123,8 @@ def cli(
       policywatch process                   extract text and tag mentions
       policywatch mentions --kind company   who is mentioned, with the sentence
       policywatch firms --format json       who applied / was approved, with evidence
+      policywatch digest --send             deliver the daily digest now
+      policywatch run                       the scheduled service (crawl, process, digest)
       policywatch export mentions --format csv -o mentions.csv
     """
     setup_logging(verbose, quiet)
@@ -169,12 +174,22 @@ def crawl(
     when a source was blocked or failed.
     """
     from crawler.runner import run_crawls
+    from schedules.service import CrawlBusy, source_lock
 
     names = SOURCE_NAMES if "all" in sources else list(dict.fromkeys(sources))
     db = ctx.db()
-    summaries = run_crawls(
-        ctx.config, db, names, max_items=max_items, since=parse_day(since), refresh=refresh
-    )
+    with ExitStack() as locks:
+        try:
+            for name in names:
+                locks.enter_context(source_lock(ctx.config, name))
+        except CrawlBusy as busy:
+            raise PolicywatchError(
+                f"A crawl of {busy} is already running (the service or another command): wait "
+                "for it to finish."
+            ) from None
+        summaries = run_crawls(
+            ctx.config, db, names, max_items=max_items, since=parse_day(since), refresh=refresh
+        )
     for summary in summaries:
         counts = ", ".join(f"{k}={v}" for k, v in sorted(summary.counts.items())) or "nothing"
         console.print(f"crawl {summary.source}: {summary.status} ({counts})", soft_wrap=True)
@@ -464,6 +479,56 @@ def sources(ctx: Context) -> None:
 
 @cli.command()
 @click.option(
+    "--since",
+    metavar="YYYY-MM-DD",
+    help="Start the period at this day (Beijing) instead of the last delivered digest.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "html", "text", "json"]),
+    default="markdown",
+    show_default=True,
+)
+@click.option("--send", is_flag=True, help="Deliver to the [digest] notify targets and record it.")
+@click.option("--dry-run", is_flag=True, help="With --send: show what would be sent, send nothing.")
+@pass_ctx
+def digest(ctx: Context, since: str | None, fmt: str, send: bool, dry_run: bool) -> None:
+    """The digest of everything stored since the last delivered digest: new pilot announcements
+    grouped by programme (syndicated copies as one item), firms newly reported applying or
+    approved with the evidence sentence, and source-health warnings. Without --send it is only
+    printed. Exit status 1 when a delivery failed (it is then not marked delivered)."""
+    from schedules.run_digest import run_digest
+
+    if dry_run and not send:
+        raise click.UsageError("--dry-run goes with --send.")
+    outcome = run_digest(
+        ctx.config, ctx.db(), fmt=fmt, since=parse_day(since), send=send, dry_run=dry_run
+    )
+    click.echo(outcome.text, nl=not outcome.text.endswith("\n"))
+    if outcome.status == "failed":
+        err_console.print(
+            f"[red]Error[/]: {escape(outcome.error or 'delivery failed')}; the "
+            "digest was not marked delivered and will be sent again next time.",
+            soft_wrap=True,
+        )
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Run every job that is due now once, then exit.")
+@pass_ctx
+def run(ctx: Context, once: bool) -> None:
+    """The long-running service: crawl each source on its schedule (in a child process), process
+    new pages, deliver the daily digest. Jobs live in the database, so runs missed while the
+    service was down are caught up once at start. Stop with Ctrl-C or SIGTERM."""
+    from schedules.service import run_service
+
+    sys.exit(run_service(ctx.config, ctx.db(), once=once))
+
+
+@cli.command()
+@click.option(
     "--workdir",
     type=click.Path(file_okay=False),
     default="policywatch-demo",
@@ -473,7 +538,7 @@ def sources(ctx: Context) -> None:
 @click.option("--keep", is_flag=True, help="Keep the demo database of a previous run.")
 @pass_ctx
 def demo(ctx: Context, workdir: str, keep: bool) -> None:
-    """Offline demo: serve bundled China Daily pages (hand-written) on a local port, crawl them
+    """Offline demo: serve bundled hand-written pages of the three sites on local ports, crawl them
     through the real spider and host map, process them, print a summary, write mentions.csv."""
     from policywatch.demo import run_demo
 

@@ -10,12 +10,15 @@ Environment overrides: ``POLICYWATCH_DATABASE_URL``, ``POLICYWATCH_HOST_MAP``,
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
+from apscheduler.triggers.cron import CronTrigger
 
 from policywatch import __version__
 from policywatch.errors import ConfigError
@@ -104,6 +107,41 @@ class CrawlSettings:
         return f"policywatch/{__version__} (+{self.contact})"
 
 
+DEFAULT_SCHEDULES: dict[str, dict[str, Any]] = {
+    "chinadaily": {"every_minutes": 120},
+    "xinhua": {"every_minutes": 120},
+    "miit": {"cron": "20 7,12,17,22 * * *"},
+}
+
+
+@dataclass
+class ScheduleSettings:
+    timezone: str = "Asia/Shanghai"
+    # per source: {"every_minutes": N} or {"cron": "m h dom mon dow"}, in `timezone`
+    sources: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_SCHEDULES.items()}
+    )
+    crawl_timeout_minutes: float = 60.0
+
+
+@dataclass
+class DigestSettings:
+    time: str = "08:00"  # daily, in `timezone`
+    timezone: str = "Asia/Shanghai"
+    notify: list[str] = field(default_factory=list)  # Apprise URLs (and file:///path)
+    format: str = "html"  # body sent: html | markdown | text
+    title: str = "policywatch digest"
+    skip_empty: bool = False
+    retries: int = 3
+    retry_delay_seconds: float = 30.0
+    first_lookback_days: int = 7
+
+    @property
+    def hour_minute(self) -> tuple[int, int]:
+        hour, _, minute = self.time.partition(":")
+        return int(hour), int(minute or 0)
+
+
 @dataclass
 class Config:
     path: Path | None
@@ -112,6 +150,8 @@ class Config:
     crawl: CrawlSettings
     sources: dict[str, dict[str, Any]]
     programmes: list[dict[str, Any]] = field(default_factory=list)  # added to the watch-list
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
 
     def source(self, name: str) -> dict[str, Any]:
         try:
@@ -279,4 +319,87 @@ def load_config(explicit_path: str | os.PathLike[str] | None = None) -> Config:
         crawl=crawl,
         sources=sources,
         programmes=programmes,
+        schedule=_schedule(raw.get("schedule", {}), path),
+        digest=_digest(raw.get("digest", {}), path),
     )
+
+
+def _timezone(name: Any, key: str, path: Path | None) -> str:
+    try:
+        ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"In {path}: {key} = {name!r} is not a time zone; use a name such as "
+            "'Asia/Shanghai' or 'Europe/Berlin'."
+        ) from None
+    return str(name)
+
+
+def _schedule(table: Any, path: Path | None) -> ScheduleSettings:
+    table = dict(_expect(table, "schedule", path, dict))
+    settings = ScheduleSettings()
+    settings.timezone = _timezone(
+        table.pop("timezone", settings.timezone), "schedule.timezone", path
+    )
+    if "crawl_timeout_minutes" in table:
+        settings.crawl_timeout_minutes = float(table.pop("crawl_timeout_minutes"))
+    for name, spec in _expect(table.pop("sources", {}), "schedule.sources", path, dict).items():
+        if name not in DEFAULT_SOURCES:
+            raise ConfigError(
+                f"In {path}: unknown source [schedule.sources.{name}]; known: "
+                f"{', '.join(DEFAULT_SOURCES)}."
+            )
+        spec = dict(_expect(spec, f"schedule.sources.{name}", path, dict))
+        if spec.get("enabled", True) is False:
+            settings.sources.pop(name, None)
+            continue
+        if "cron" in spec:
+            try:
+                CronTrigger.from_crontab(str(spec["cron"]), timezone=settings.timezone)
+            except ValueError as exc:
+                raise ConfigError(
+                    f"In {path}: schedule.sources.{name}.cron = {spec['cron']!r} "
+                    f"is not a crontab expression ({exc}); write e.g. "
+                    "'20 7,12,17 * * *'."
+                ) from None
+        elif not isinstance(spec.get("every_minutes"), int | float) or spec["every_minutes"] < (
+            0.01 if os.environ.get("POLICYWATCH_ALLOW_FAST_CRAWL") else 5
+        ):
+            raise ConfigError(
+                f'In {path}: [schedule.sources.{name}] needs cron = "m h * * *" '
+                "or every_minutes = N (N >= 5)."
+            )
+        settings.sources[name] = spec
+    if table:
+        raise ConfigError(
+            f"In {path}: unknown key schedule.{next(iter(table))}; known keys: "
+            "timezone, crawl_timeout_minutes, sources."
+        )
+    return settings
+
+
+def _digest(table: Any, path: Path | None) -> DigestSettings:
+    table = dict(_expect(table, "digest", path, dict))
+    settings = DigestSettings()
+    for key, value in table.items():
+        if not hasattr(settings, key) or key == "hour_minute":
+            known = ", ".join(DigestSettings.__dataclass_fields__)
+            raise ConfigError(f"In {path}: unknown key digest.{key}; known keys: {known}.")
+        default = getattr(settings, key)
+        if isinstance(default, float) and isinstance(value, int):
+            value = float(value)
+        if not isinstance(value, type(default)):
+            raise ConfigError(
+                f"In {path}: digest.{key} must be a {type(default).__name__}, not {value!r}."
+            )
+        setattr(settings, key, value)
+    if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", settings.time):
+        raise ConfigError(
+            f"In {path}: digest.time = {settings.time!r}; write it as HH:MM (24-hour clock)."
+        )
+    settings.timezone = _timezone(settings.timezone, "digest.timezone", path)
+    if settings.format not in {"html", "markdown", "text"}:
+        raise ConfigError(f"In {path}: digest.format must be html, markdown or text.")
+    if not all(isinstance(u, str) for u in settings.notify):
+        raise ConfigError(f"In {path}: digest.notify must be a list of Apprise URL strings.")
+    return settings

@@ -241,3 +241,22 @@ class Claim(Base):
 
     document: Mapped[Document] = relationship()
     entity: Mapped[Entity | None] = relationship()
+
+
+class DigestRecord(Base):
+    """A digest built for a period; the next period starts where the last delivered one ended."""
+
+    __tablename__ = "digests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # the scheduled time it was built for (None for a manual `digest --send`); one per slot
+    slot: Mapped[datetime | None] = mapped_column(unique=True)
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # delivered | failed | skipped
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the JSON digest
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]

@@ -155,16 +155,22 @@ def replace_claims(
     else:
         extra.pop("firm_counts", None)
     document.extra = extra
+    previous = {
+        (c.entity_id, c.firm_name, c.status, c.evidence): c.created_at
+        for c in session.scalars(select(Claim).where(Claim.document_id == document.id))
+    }
     session.execute(delete(Claim).where(Claim.document_id == document.id))
     if not classification.is_pilot:
         return 0
     for c in claims:
+        entity_id = entity_ids.get(c.firm) if c.firm else None
+        firm_name = names.get(c.firm, c.firm_surface) if c.firm else c.firm_surface
         session.add(
             Claim(
                 document_id=document.id,
                 document_version=document.version,
-                entity_id=entity_ids.get(c.firm) if c.firm else None,
-                firm_name=names.get(c.firm, c.firm_surface) if c.firm else c.firm_surface,
+                entity_id=entity_id,
+                firm_name=firm_name,
                 firm_surface=c.firm_surface[:300],
                 programme=classification.programme,
                 programme_name=classification.programme_name,
@@ -172,6 +178,9 @@ def replace_claims(
                 evidence=c.evidence,
                 reported_at=document.published_at,
                 extractor_version=CLAIMS_VERSION,
+                # a claim found again keeps the time it was first stored (digests rely on it)
+                created_at=previous.get((entity_id, firm_name, c.status, c.evidence))
+                or datetime.now(UTC),
             )
         )
     return len(claims)
