@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from parsel import Selector, SelectorList
 
@@ -75,3 +76,17 @@ def paragraphs(container: Selector, skip: str = "") -> list[str]:
 def has_class(name: str) -> str:
     """XPath predicate: the element has CSS class ``name``."""
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+def open_first_page(
+    pages: list[RawPage], canonical_url: Callable[[str], str]
+) -> tuple[RawPage, str, str, Selector]:
+    """(page 1, its canonical URL, its decoded HTML, a selector) or a clear ExtractionError."""
+    if not pages:
+        raise ExtractionError("no pages given")
+    first = pages[0]
+    url = canonical_url(first.url)
+    html = decode_page(first)
+    if not html.strip():
+        raise ExtractionError(f"{first.url}: the page is empty")
+    return first, url, html, Selector(text=html)

@@ -87,6 +87,20 @@ def test_config(tmp_path: Path) -> Path:
     return path
 
 
+# fast settings for the bundled mirrors of all three sites (local HTTP only)
+MIRROR_SOURCES_TOML = (
+    "[crawl]\ndownload_delay = 0\ndownload_timeout = 3\nretry_times = 1\n"
+    "retry_backoff_base = 0.05\nautothrottle = false\n"
+    "[sources.chinadaily]\ndownload_delay = 0\n"
+    'sections = ["business/tech", "business/economy", "china/governmentandpolicy"]\n'
+    "[sources.xinhua]\ndownload_delay = 0\n"
+    'hubs = ["https://english.news.cn/", "https://english.news.cn/list/latestnews.htm", '
+    '"https://www.news.cn/tech/", "https://www.news.cn/politics/"]\n'
+    "[sources.miit]\ndownload_delay = 0\n"
+    'columns = ["zwgk/zcwj/wjfb/tg", "zwgk/zcwj/wjfb/tz", "zwgk/zcjd"]\n'
+)
+
+
 class CLI:
     def __init__(self, db_url: str, config: Path, home: Path) -> None:
         self.env = {

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from storage.db import Database
 from storage.models import CrawlRun, Document, FetchedPage
-from tests.conftest import CLI, DEMO_ROOT
+from tests.conftest import CLI, DEMO_ROOT, MIRROR_SOURCES_TOML
 from tests.mirrors import RecordingMirror
 
 HOSTS = ["english.news.cn", "www.news.cn", "www.miit.gov.cn", "www.chinadaily.com.cn"]
@@ -29,18 +29,7 @@ BLOCK_PAGE = "/zwgk/zcwj/wjfb/tg/art/2024/art_0000000000000000000000000000bad1.h
 @pytest.fixture
 def sources_config(tmp_path: Path) -> Path:
     path = tmp_path / "sources.toml"
-    path.write_text(
-        "[crawl]\ndownload_delay = 0\ndownload_timeout = 3\nretry_times = 1\n"
-        "retry_backoff_base = 0.05\nautothrottle = false\n"
-        "[sources.chinadaily]\ndownload_delay = 0\n"
-        'sections = ["business/tech", "business/economy", "china/governmentandpolicy"]\n'
-        "[sources.xinhua]\ndownload_delay = 0\n"
-        'hubs = ["https://english.news.cn/", "https://english.news.cn/list/latestnews.htm", '
-        '"https://www.news.cn/tech/", "https://www.news.cn/politics/"]\n'
-        "[sources.miit]\ndownload_delay = 0\n"
-        'columns = ["zwgk/zcwj/wjfb/tg", "zwgk/zcwj/wjfb/tz", "zwgk/zcjd"]\n',
-        "utf-8",
-    )
+    path.write_text(MIRROR_SOURCES_TOML, "utf-8")
     return path
 
 

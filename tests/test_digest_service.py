@@ -23,7 +23,7 @@ from schedules.digest import ClaimItem, Digest, Story, StorySource
 from schedules.render import render
 from storage.db import Database
 from storage.models import CrawlRun, DigestRecord, Document
-from tests.conftest import CLI, DEMO_ROOT
+from tests.conftest import CLI, DEMO_ROOT, MIRROR_SOURCES_TOML
 from tests.mirrors import RecordingMirror
 
 HOSTS = ["english.news.cn", "www.news.cn", "www.miit.gov.cn", "www.chinadaily.com.cn"]
@@ -72,16 +72,8 @@ def bodies(message) -> str:  # type: ignore[no-untyped-def]
 def write_config(tmp_path: Path, notify: list[str], extra: str = "") -> Path:
     path = tmp_path / "digest.toml"
     path.write_text(
-        "[crawl]\ndownload_delay = 0\ndownload_timeout = 3\nretry_times = 1\n"
-        "retry_backoff_base = 0.05\nautothrottle = false\n"
-        "[sources.chinadaily]\ndownload_delay = 0\n"
-        'sections = ["business/tech", "business/economy", "china/governmentandpolicy"]\n'
-        "[sources.xinhua]\ndownload_delay = 0\n"
-        'hubs = ["https://english.news.cn/", "https://english.news.cn/list/latestnews.htm", '
-        '"https://www.news.cn/tech/", "https://www.news.cn/politics/"]\n'
-        "[sources.miit]\ndownload_delay = 0\n"
-        'columns = ["zwgk/zcwj/wjfb/tg", "zwgk/zcwj/wjfb/tz", "zwgk/zcjd"]\n'
-        f"[digest]\nnotify = {json.dumps(notify)}\nretries = 2\nretry_delay_seconds = 0.1\n"
+        MIRROR_SOURCES_TOML
+        + f"[digest]\nnotify = {json.dumps(notify)}\nretries = 2\nretry_delay_seconds = 0.1\n"
         + extra,
         "utf-8",
     )

@@ -19,7 +19,7 @@ from extract.dates import PageDate, check_against_url, parse_beijing, parse_leni
 from extract.document import ExtractedDocument, RawPage, clean_lines, guess_language
 from extract.errors import BlockedPage, ExtractionError
 from extract.generic import extract_generic
-from extract.html import decode_page, first_text, has_class, paragraphs, squash
+from extract.html import decode_page, first_text, has_class, open_first_page, paragraphs, squash
 
 NAME = "chinadaily"
 ARTICLE_RE = re.compile(
@@ -105,21 +105,11 @@ def _body_lines(sel: Selector) -> list[str]:
     return paragraphs(content[0], has_class("urlShareArea"))
 
 
-_decode = decode_page
-
-
 def parse_article(
     pages: list[RawPage], discovery: dict[str, str] | None = None
 ) -> ExtractedDocument:
     """Read an article from its page 1 and continuation pages (in order)."""
-    if not pages:
-        raise ExtractionError("no pages given")
-    first = pages[0]
-    url = canonical_url(first.url)
-    html = _decode(first)
-    if not html.strip():
-        raise ExtractionError(f"{first.url}: the page is empty")
-    sel = Selector(text=html)
+    first, url, html, sel = open_first_page(pages, canonical_url)
     lines = _body_lines(sel)
     reason = block_reason(first.status, html, has_structure=bool(lines))
     if reason:
@@ -127,7 +117,7 @@ def parse_article(
 
     extra: dict[str, object] = {"content_id": article_id(url), "pages": len(pages)}
     for part in pages[1:]:
-        part_lines = _body_lines(Selector(text=_decode(part)))
+        part_lines = _body_lines(Selector(text=decode_page(part)))
         if not part_lines:
             raise ExtractionError(f"{part.url}: continuation page has no #Content text")
         lines.extend(part_lines)

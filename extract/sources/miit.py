@@ -20,7 +20,7 @@ from extract.dates import check_against_url, parse_beijing
 from extract.document import ExtractedDocument, RawPage, clean_lines
 from extract.errors import BlockedPage, ExtractionError
 from extract.generic import extract_generic
-from extract.html import decode_page, first_text, meta, paragraphs, squash
+from extract.html import first_text, meta, open_first_page, paragraphs, squash
 
 NAME = "miit"
 HOST = "www.miit.gov.cn"
@@ -110,14 +110,7 @@ def parse_article(
     pages: list[RawPage], discovery: dict[str, str] | None = None
 ) -> ExtractedDocument:
     """Read a notice from its page and (in order) its fetched attachments."""
-    if not pages:
-        raise ExtractionError("no pages given")
-    first = pages[0]
-    url = canonical_url(first.url)
-    html = decode_page(first)
-    if not html.strip():
-        raise ExtractionError(f"{first.url}: the page is empty")
-    sel = Selector(text=html)
+    first, url, html, sel = open_first_page(pages, canonical_url)
     body = sel.css("#con_con")
     lines = paragraphs(body[0]) if body else []
     reason = block_reason(first.status, html, has_structure=bool(body))

@@ -19,7 +19,14 @@ from extract.dates import PageDate, check_against_url, parse_beijing, parse_leni
 from extract.document import ExtractedDocument, RawPage, clean_lines, guess_language
 from extract.errors import BlockedPage, ExtractionError
 from extract.generic import extract_generic
-from extract.html import decode_page, first_text, has_class, meta, paragraphs, squash
+from extract.html import (
+    first_text,
+    has_class,
+    meta,
+    open_first_page,
+    paragraphs,
+    squash,
+)
 
 NAME = "xinhua"
 ARTICLE_PATH_RE = re.compile(
@@ -121,14 +128,7 @@ def _editor(sel: Selector, html: str) -> str | None:
 def parse_article(
     pages: list[RawPage], discovery: dict[str, str] | None = None
 ) -> ExtractedDocument:
-    if not pages:
-        raise ExtractionError("no pages given")
-    first = pages[0]
-    url = canonical_url(first.url)
-    html = decode_page(first)
-    if not html.strip():
-        raise ExtractionError(f"{first.url}: the page is empty")
-    sel = Selector(text=html)
+    first, url, html, sel = open_first_page(pages, canonical_url)
     body = sel.css("#detail") or sel.css("#p-detail")
     lines = paragraphs(body[0], _SKIP) if body else []
     reason = block_reason(first.status, html, has_structure=bool(lines))
