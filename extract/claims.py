@@ -155,7 +155,8 @@ _GOV_OR_MEDIA = re.compile(
     r"\b(?:Ministry|Commission|Bureau|Administration|Council|Committee|Department|Office|"
     r"Government|Agency|Authority|University|Association|Party|Court|Congress|News|Daily|Times|"
     r"Post|Television|TV|Radio|Xinhua|Reuters|Bloomberg|Zone|Port|Park|Municipal|Provincial|"
-    r"Weibo|WeChat)\b"
+    r"Weibo|WeChat|Academy|Institute|Institution|Centre|Center|Chamber|Federation|Forum|"
+    r"Society|Alliance|Union|Foundation|People's Bank|State Grid Corporation of China)\b"
     r"|(?:部|委|局|办|厅|政府|协会|大学|报|社|网|电视台|管委会)$"
 )
 _ACRONYM = re.compile(r"^(?:[A-Z]{2,5}s?|IDCs?|CDNs?|ISPs?)$")

@@ -162,3 +162,14 @@ def test_write_csv_streams_from_an_iterator() -> None:
     buf = io.StringIO()
     assert write_csv(rows(), buf, MENTION_COLUMNS) == 3
     assert buf.getvalue().count("\r\n") == 4
+
+
+def test_second_crawl_of_a_source_is_refused(cli: CLI, tmp_path: Path) -> None:
+    import fcntl
+
+    lock = tmp_path / "home" / "locks" / "crawl-chinadaily.lock"
+    lock.parent.mkdir(parents=True)
+    with lock.open("w") as held:  # as the service (or another shell) holds it during a crawl
+        fcntl.flock(held, fcntl.LOCK_EX)
+        msg = one_error_line(cli("crawl", "chinadaily", check=False))
+    assert "already running" in msg
