@@ -118,9 +118,31 @@ def run_demo(config: Config, workdir: Path, *, keep: bool, console: Console) -> 
             t.add_row(name, zh, str(n), str(docs_per[(name, zh)]))
         console.print(t)
 
+    from storage.firms import FirmFilter, firm_rows
+
+    with db.session() as s:
+        firms = firm_rows(s, FirmFilter(), config.programmes)
+    t = Table(title="Who applied / was approved (policywatch firms)")
+    for col in ("firm", "中文", "status", "first", "last", "sources"):
+        t.add_column(col)
+    for row in firms:
+        t.add_row(
+            row["firm"],
+            row["firm_zh"] or "",
+            row["status"],
+            row["first_reported"],
+            row["last_reported"],
+            str(row["sources"]),
+        )
+    console.print(t)
+
     csv_path = workdir / "mentions.csv"
     with db.session() as s, csv_path.open("w", encoding="utf-8-sig", newline="") as fh:
         n = write_csv(iter_mentions(s, MentionFilter()), fh, MENTION_COLUMNS)
     console.print(f"Wrote {n} mentions to {csv_path}")
-    console.print(f"Demo database: {db_path} (query it with --database sqlite:///{db_path})")
+    console.print(
+        f"Demo database: {db_path}; try: policywatch --database sqlite:///{db_path} "
+        "firms --format json",
+        soft_wrap=True,
+    )
     db.dispose()
