@@ -174,6 +174,15 @@ def build_scheduler(db: Database) -> BackgroundScheduler:
     )
 
 
+def same_trigger(a: Any, b: Any) -> bool:
+    """Same schedule? (An interval trigger's start time differs on every start: ignore it.)"""
+    if type(a) is not type(b) or str(a.timezone) != str(b.timezone):
+        return False
+    if isinstance(a, IntervalTrigger):
+        return a.interval == b.interval
+    return str(a) == str(b)
+
+
 def sync_jobs(scheduler: BackgroundScheduler, config: Config) -> list[str]:
     """Add or update the configured jobs, keeping each job's pending run time when its trigger
     is unchanged (so a run missed during downtime is still caught up). Returns changes."""
@@ -194,7 +203,7 @@ def sync_jobs(scheduler: BackgroundScheduler, config: Config) -> list[str]:
             )
             scheduler.add_job(func, trigger, args=args, id=job_id, name=job_id, next_run_time=first)
             changes.append(f"added {job_id}")
-        elif str(job.trigger) != str(trigger) or list(job.args) != args:
+        elif not same_trigger(job.trigger, trigger) or list(job.args) != args:
             job.modify(args=args)
             job.reschedule(trigger)
             changes.append(f"rescheduled {job_id}")

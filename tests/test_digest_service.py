@@ -295,3 +295,24 @@ def test_service_crawls_on_fast_triggers_and_stops_cleanly(
         # never two crawls of one source at once
         for i in range(1, len(starts)):
             assert ends[i - 1] is not None and starts[i] >= ends[i - 1]
+
+
+def test_unchanged_schedules_keep_their_pending_runs() -> None:
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    from schedules.service import same_trigger
+
+    assert same_trigger(
+        IntervalTrigger(minutes=120, timezone="Asia/Shanghai"),
+        IntervalTrigger(minutes=120, timezone="Asia/Shanghai"),
+    )
+    assert not same_trigger(IntervalTrigger(minutes=120), IntervalTrigger(minutes=60))
+    assert same_trigger(
+        CronTrigger(hour=8, minute=0, timezone="Asia/Shanghai"),
+        CronTrigger(hour=8, minute=0, timezone="Asia/Shanghai"),
+    )
+    assert not same_trigger(
+        CronTrigger(hour=8, minute=0, timezone="Asia/Shanghai"),
+        CronTrigger(hour=8, minute=0, timezone="Europe/Berlin"),
+    )
