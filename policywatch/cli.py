@@ -196,22 +196,29 @@ def crawl(
         if summary.error:
             err_console.print(f"[yellow]warning[/]: {summary.source}: {escape(summary.error)}")
     if then_process:
-        _run_process(db, redo_all=False, programmes=ctx.config.programmes)
+        _run_process(db, redo_all=False, config=ctx.config)
     if any(s.status != "ok" for s in summaries):
         sys.exit(1)
 
 
-def _run_process(db: Any, redo_all: bool, programmes: list[dict[str, Any]]) -> None:
+def _run_process(db: Any, redo_all: bool, config: Config) -> None:
     from rich.progress import Progress
 
     from schedules.process import _page_ids, process_pages
+    from schedules.service import processing_lock
 
-    total = len(_page_ids(db, redo_all))
-    with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
-        task = bar.add_task("processing", total=total)
-        summary = process_pages(
-            db, redo_all=redo_all, programmes=programmes, progress=lambda n: bar.advance(task, n)
-        )
+    with processing_lock(config):
+        total = len(_page_ids(db, redo_all))
+        with Progress(
+            console=err_console, transient=True, disable=not err_console.is_terminal
+        ) as bar:
+            task = bar.add_task("processing", total=total)
+            summary = process_pages(
+                db,
+                redo_all=redo_all,
+                programmes=config.programmes,
+                progress=lambda n: bar.advance(task, n),
+            )
     console.print(
         f"processed {summary.pages} pages: {summary.documents_new} new, "
         f"{summary.documents_changed} changed, {summary.documents_unchanged} unchanged documents; "
@@ -229,7 +236,7 @@ def _run_process(db: Any, redo_all: bool, programmes: list[dict[str, Any]]) -> N
 @pass_ctx
 def process(ctx: Context, redo_all: bool) -> None:
     """Extract text and metadata from stored pages and tag firm and place mentions."""
-    _run_process(ctx.db(), redo_all, ctx.config.programmes)
+    _run_process(ctx.db(), redo_all, ctx.config)
 
 
 def _emit(rows: list[dict[str, Any]], fmt: str, columns: list[tuple[str, str]], title: str) -> None:

@@ -70,6 +70,19 @@ def source_lock(config: Config, source: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@contextmanager
+def processing_lock(config: Config) -> Iterator[None]:
+    """One `process` at a time on this machine (the service's and a manual one wait in turn)."""
+    folder = config.data_dir / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "process.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 # -- jobs (module-level functions: the job store keeps references to them) ---------------------
 def crawl_source(source: str) -> None:
     ctx = _require_context()
@@ -114,7 +127,9 @@ def _run_child_crawl(ctx: ServiceContext, source: str) -> int:
 def process_new_pages(ctx: ServiceContext) -> None:
     from schedules.process import process_pages
 
-    with ctx.process_lock:  # two sources' jobs must not process the same pages at once
+    # two sources' jobs (threads) and a manual `policywatch process` must not process the same
+    # pages at once
+    with ctx.process_lock, processing_lock(ctx.config):
         summary = process_pages(ctx.db, programmes=ctx.config.programmes)
     log.info(
         "processed pages=%d new=%d changed=%d claims=%d failed=%d",
