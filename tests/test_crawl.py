@@ -257,3 +257,42 @@ def test_block_page_is_counted_not_stored_and_source_backs_off(
     assert not any("WS6618c2b5a31082fc043c1a01" in u for u in urls)
     health = cli("sources").stdout
     assert "blocked" in health
+
+
+def test_redirects_are_followed_through_the_host_map(cli, site: Path, db_url: str) -> None:
+    """A section URL without its slash answers 301 (as a static server does); a mirror may also
+    redirect to its own absolute address: both end on the real URL."""
+    mirror_box: dict[str, RecordingMirror] = {}
+
+    def to_mirror(path: str):  # type: ignore[no-untyped-def]
+        def route(h):  # type: ignore[no-untyped-def]
+            h.send_response(301)
+            h.send_header("Location", f"http://{mirror_box['m'].address}{path}")
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+
+        return route
+
+    def relative(path: str):  # type: ignore[no-untyped-def]
+        def route(h):  # type: ignore[no-untyped-def]
+            h.send_response(301)
+            h.send_header("Location", path)
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+
+        return route
+
+    routes = {
+        "/business/tech": relative("/business/tech/"),
+        "/business/economy": to_mirror("/business/economy/"),
+    }
+    with RecordingMirror(site, routes) as m:
+        mirror_box["m"] = m
+        out = cli("crawl", "chinadaily", host_map=host_map(m))
+    assert "/business/tech/" in m.requests and "/business/economy/" in m.requests
+    assert "listing failed" not in out.stderr
+    db = Database(db_url)
+    with db.session() as s:
+        urls = set(s.scalars(select(FetchedPage.url)))
+    db.dispose()
+    assert urls and all(u.startswith("https://www.chinadaily.com.cn/") for u in urls)

@@ -19,6 +19,10 @@ from extract.dates import parse_lenient
 
 log = logging.getLogger("policywatch.crawl")
 
+# statuses the callbacks see (to log and count them) instead of Scrapy dropping the response;
+# 3xx are left out so that redirects are still followed
+SEE_ERRORS = list(range(400, 600))
+
 
 def response_part(response: Response) -> dict[str, Any]:
     headers = {
@@ -149,7 +153,7 @@ class PolicywatchSpider(scrapy.Spider):
                     callback=self.parse_article,
                     errback=self.on_error,
                     headers=self.article_headers(item),
-                    meta={"handle_httpstatus_all": True, "discovery": item.as_dict()},
+                    meta={"handle_httpstatus_list": SEE_ERRORS, "discovery": item.as_dict()},
                 )
 
     def article_headers(self, item: Discovered) -> dict[str, str]:

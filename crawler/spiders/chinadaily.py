@@ -10,7 +10,7 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.sources import chinadaily as source
-from crawler.spiders.base import PolicywatchSpider, response_part
+from crawler.spiders.base import SEE_ERRORS, PolicywatchSpider, response_part
 from extract.sources.chinadaily import continuation_urls
 
 log = logging.getLogger("policywatch.crawl")
@@ -27,14 +27,14 @@ class ChinaDailySpider(PolicywatchSpider):
                 feed,
                 callback=self.parse_feed,
                 errback=self.on_listing_error,
-                meta={"handle_httpstatus_all": True},
+                meta={"handle_httpstatus_list": SEE_ERRORS},
             )
         for section in self.source_config.get("sections", []):
             yield scrapy.Request(
                 source.section_url(section),
                 callback=self.parse_listing,
                 errback=self.on_listing_error,
-                meta={"handle_httpstatus_all": True, "section": section},
+                meta={"handle_httpstatus_list": SEE_ERRORS, "section": section},
             )
 
     def looks_like_article(self, html: str) -> bool:
@@ -81,7 +81,7 @@ class ChinaDailySpider(PolicywatchSpider):
                 source.section_url(response.meta["section"], listing.page + 1),
                 callback=self.parse_listing,
                 errback=self.on_listing_error,
-                meta={"handle_httpstatus_all": True, "section": response.meta["section"]},
+                meta={"handle_httpstatus_list": SEE_ERRORS, "section": response.meta["section"]},
             )
 
     def parse_article(self, response: Response) -> Iterator[Any]:
@@ -103,7 +103,7 @@ class ChinaDailySpider(PolicywatchSpider):
             callback=self.parse_continuation,
             errback=self.on_continuation_error,
             meta={
-                "handle_httpstatus_all": True,
+                "handle_httpstatus_list": SEE_ERRORS,
                 "parts": parts,
                 "pending": pending[1:],
                 "discovery": discovery,

@@ -11,7 +11,7 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.sources import miit as source
-from crawler.spiders.base import PolicywatchSpider, failure_cause, response_part
+from crawler.spiders.base import SEE_ERRORS, PolicywatchSpider, failure_cause, response_part
 from extract.sources.miit import attachment_urls
 
 log = logging.getLogger("policywatch.crawl")
@@ -33,7 +33,7 @@ class MiitSpider(PolicywatchSpider):
                 callback=self.parse_column,
                 errback=self.on_listing_error,
                 headers=source.BROWSER_HEADERS,
-                meta={"handle_httpstatus_all": True, "column": path},
+                meta={"handle_httpstatus_list": SEE_ERRORS, "column": path},
             )
 
     def looks_like_article(self, html: str) -> bool:
@@ -88,7 +88,7 @@ class MiitSpider(PolicywatchSpider):
                 "Accept": "application/json, text/javascript, */*; q=0.01",
             },
             meta={
-                "handle_httpstatus_all": True,
+                "handle_httpstatus_list": SEE_ERRORS,
                 "api_path": api_path,
                 "query": query,
                 "page": page,
@@ -172,7 +172,7 @@ class MiitSpider(PolicywatchSpider):
             callback=self.parse_search,
             errback=self.on_listing_error,
             headers={**source.BROWSER_HEADERS, "Referer": f"{source.BASE}/search/zcwjk.html"},
-            meta={"handle_httpstatus_all": True, "prefixes": [source.column_path(column)]},
+            meta={"handle_httpstatus_list": SEE_ERRORS, "prefixes": [source.column_path(column)]},
             dont_filter=True,
         )
 
@@ -212,7 +212,7 @@ class MiitSpider(PolicywatchSpider):
             errback=self.on_attachment_error,
             headers={"Referer": parts[0]["url"]},
             meta={
-                "handle_httpstatus_all": True,
+                "handle_httpstatus_list": SEE_ERRORS,
                 "parts": parts,
                 "pending": pending[1:],
                 "discovery": discovery,

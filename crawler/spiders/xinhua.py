@@ -10,7 +10,7 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.sources import xinhua as source
-from crawler.spiders.base import PolicywatchSpider, response_part
+from crawler.spiders.base import SEE_ERRORS, PolicywatchSpider, response_part
 
 log = logging.getLogger("policywatch.crawl")
 
@@ -26,7 +26,7 @@ class XinhuaSpider(PolicywatchSpider):
                 hub,
                 callback=self.parse_hub,
                 errback=self.on_listing_error,
-                meta={"handle_httpstatus_all": True},
+                meta={"handle_httpstatus_list": SEE_ERRORS},
             )
 
     def looks_like_article(self, html: str) -> bool:
@@ -47,7 +47,7 @@ class XinhuaSpider(PolicywatchSpider):
                     url,
                     callback=self.parse_datasource,
                     errback=self.on_listing_error,
-                    meta={"handle_httpstatus_all": True, "hub": response.url},
+                    meta={"handle_httpstatus_list": SEE_ERRORS, "hub": response.url},
                 )
             return
         items = source.scan_links(response.text, response.url)
