@@ -70,7 +70,10 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         + _LIC
         + r"\b"
         r"|\bgranted\b|\bcleared\b|\blicensed\b|\blicen[cs]es? (?:was |were )?issued to\b"
-        r"|\bissued (?:a |the )?licen[cs]es?\b|\bgot the nod\b",
+        r"|\bissued (?:a |the )?licen[cs]es?\b|\bgot the nod\b"
+        r"|\b(?:included|named|listed) (?:in|among) the first batch\b"
+        r"|\bfirst batch (?:of (?:\w+[- ])?(?:firms|companies|enterprises) )?"
+        r"(?:includes?|including|comprises?|are|were)\b",
         True,
     ),
     (
@@ -78,7 +81,7 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"\bsought\b|\bseeking\b|\bseeks\b|\bappl(?:ied|ying|ies)\b|\bto apply\b"
         r"|\b(?:submit|submits|submitted|submitting|file|files|filed|filing|lodge|lodged|"
         r"lodging|sent|send|made|make|put in)\b[^.;]{0,30}?\bapplications?\b"
-        r"|\bapplications?\b[^.;]{0,20}?\b(?:submitted|filed|lodged)\b"
+        r"|\bapplications?\b[^.;]{0,20}?\b(?:submitted|filed|lodged|came from|were received from)\b"
         r"|\b(?:early|first|other|among (?:the )?(?:first )?)\s*applicants\b"
         r"|\bapplicants (?=include|including|such as|were|are|named)"
         r"|\bsigned up\b|\bline[sd]? up\b|\bbid(?:s|ding)? for\b",
@@ -110,7 +113,8 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
         r"申请(?:已)?获批|获批|获得(?:了)?[^，。；]{0,24}批复|批复同意|获准|获得(?:了)?"
         r"[^，。；]{0,24}(?:许可|牌照|资质)|拿到(?:了)?[^，。；]{0,6}(?:许可|牌照)|"
         r"取得(?:了)?[^，。；]{0,6}(?:许可|牌照)|获颁[^，。；]{0,6}(?:许可|牌照)?|"
-        r"通过(?:了)?审[批核]|批准(?:了)?",
+        r"通过(?:了)?审[批核]|批准(?:了)?|(?:成为|列入|入选)[^，。；]{0,6}首批|"
+        r"首批(?:获批|试点|入选)[^，。；申]{0,8}(?:企业|公司)",
         True,
     ),
     (

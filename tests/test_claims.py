@@ -50,6 +50,19 @@ def test_coordinated_list_and_subsidiaries_through_parents() -> None:
         ("If approved, Tesla would store vehicle data in Shanghai.", set()),
         ("The MIIT approved the applications, Xinhua reported.", set()),
         ("Thirteen foreign-invested firms were approved in the first batch.", set()),
+        (
+            "The first batch includes Airbus, Siemens, Deutsche Telekom and HSBC.",
+            {
+                ("firm:airbus", "approved"),
+                ("firm:siemens", "approved"),
+                ("firm:deutsche-telekom", "approved"),
+                ("firm:hsbc", "approved"),
+            },
+        ),
+        (
+            "The first batch of applications came from Tesla and Unity.",
+            {("firm:tesla", "applied"), ("firm:unity", "applied")},
+        ),
     ],
 )
 def test_english_reporting_verbs(text: str, expected: set) -> None:
@@ -81,6 +94,10 @@ def test_english_reporting_verbs(text: str, expected: set) -> None:
             },
         ),
         ("特斯拉计划申请试点。", set()),
+        (
+            "空客、西门子成为首批试点企业。",
+            {("firm:airbus", "approved"), ("firm:siemens", "approved")},
+        ),
         ("工信部批复首批13家外资企业开展试点，新华社报道。", set()),
     ],
 )
