@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import scrapy
 from scrapy.http import Response
@@ -18,6 +18,7 @@ from extract.blocking import block_reason
 from extract.dates import parse_lenient
 
 log = logging.getLogger("policywatch.crawl")
+T = TypeVar("T")
 
 # statuses the callbacks see (to log and count them) instead of Scrapy dropping the response;
 # 3xx are left out so that redirects are still followed
@@ -177,6 +178,22 @@ class PolicywatchSpider(scrapy.Spider):
             )
             return False
         return True
+
+    def read_listing(self, response: Response, parse: Callable[[], T], what: str) -> T | None:
+        """``parse()`` a feed/list/API answer; None (counted and logged, or reported as a block
+        page) when the answer is an error status or cannot be parsed (ValueError)."""
+        if not self.listing_ok(response):
+            return None
+        try:
+            return parse()
+        except ValueError as exc:
+            if self.blocked_listing(response):
+                return None
+            self.store.count("listing_failed")
+            log.warning(
+                "%s unreadable source=%s url=%s (%s)", what, self.source_name, response.url, exc
+            )
+            return None
 
     def blocked_listing(self, response: Response) -> bool:
         """For a feed/list/API answer that could not be parsed: is it a block page? (status 200

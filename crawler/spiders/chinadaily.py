@@ -41,17 +41,10 @@ class ChinaDailySpider(PolicywatchSpider):
         return 'id="Content"' in html or "id='Content'" in html or "<article" in html
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        if not self.listing_ok(response):
-            return
-        try:
-            items = source.parse_feed(response.body, response.url)
-        except ValueError as exc:
-            if self.blocked_listing(response):
-                return
-            self.store.count("listing_failed")
-            log.warning(
-                "feed unreadable source=%s url=%s (%s)", self.source_name, response.url, exc
-            )
+        items = self.read_listing(
+            response, lambda: source.parse_feed(response.body, response.url), "feed"
+        )
+        if items is None:
             return
         log.info("feed source=%s items=%d url=%s", self.source_name, len(items), response.url)
         yield from self.article_requests(items, source.url_date)

@@ -102,16 +102,11 @@ class MiitSpider(PolicywatchSpider):
         )
 
     def parse_unit(self, response: Response) -> Iterator[scrapy.Request]:
-        if not self.listing_ok(response):
-            return
         meta = response.meta
-        try:
-            unit = source.parse_unit_response(response.body, response.url)
-        except ValueError as exc:
-            if self.blocked_listing(response):
-                return
-            self.store.count("listing_failed")
-            log.warning("list API unreadable source=miit url=%s (%s)", response.url, exc)
+        unit = self.read_listing(
+            response, lambda: source.parse_unit_response(response.body, response.url), "list API"
+        )
+        if unit is None:
             return
         urls = frozenset(i.url for i in unit.items)
         page = meta["page"]
@@ -177,17 +172,14 @@ class MiitSpider(PolicywatchSpider):
         )
 
     def parse_search(self, response: Response) -> Iterator[scrapy.Request]:
-        if not self.listing_ok(response):
-            return
-        try:
-            items = source.parse_search_response(
+        items = self.read_listing(
+            response,
+            lambda: source.parse_search_response(
                 response.body, response.url, response.meta["prefixes"]
-            )
-        except ValueError as exc:
-            if self.blocked_listing(response):
-                return
-            self.store.count("listing_failed")
-            log.warning("search API unreadable source=miit url=%s (%s)", response.url, exc)
+            ),
+            "search API",
+        )
+        if items is None:
             return
         log.info("search source=miit prefixes=%s items=%d", response.meta["prefixes"], len(items))
         yield from self.article_requests(items, lambda _url: None)

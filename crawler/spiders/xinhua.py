@@ -63,17 +63,10 @@ class XinhuaSpider(PolicywatchSpider):
         yield from self.article_requests(items, source.url_date)
 
     def parse_datasource(self, response: Response) -> Iterator[scrapy.Request]:
-        if not self.listing_ok(response):
-            return
-        try:
-            items = source.parse_datasource(response.body, response.url)
-        except ValueError as exc:
-            if self.blocked_listing(response):
-                return
-            self.store.count("listing_failed")
-            log.warning(
-                "datasource unreadable source=%s url=%s (%s)", self.source_name, response.url, exc
-            )
+        items = self.read_listing(
+            response, lambda: source.parse_datasource(response.body, response.url), "datasource"
+        )
+        if items is None:
             return
         log.info("datasource source=%s items=%d url=%s", self.source_name, len(items), response.url)
         yield from self.article_requests(items, source.url_date)

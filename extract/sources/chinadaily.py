@@ -27,7 +27,6 @@ ARTICLE_RE = re.compile(
     r"(?P<id>WS[0-9a-f]{24})(?:_(?P<part>\d+))?\.html?$",
     re.IGNORECASE,
 )
-ENGLISH_HOSTS = frozenset({"www", "global", "usa", "europe", "africa", "asia", "epaper"})
 _TITLE_SUFFIX = re.compile(r"\s+-\s+[^-]*(?:chinadaily\.com\.cn|中国日报网|China Daily)\s*$", re.I)
 
 
@@ -69,13 +68,6 @@ def url_date(url: str) -> date | None:
         return date(int(m["ym"][:4]), int(m["ym"][4:]), int(m["d"]))
     except ValueError:
         return None
-
-
-def host_language(url: str) -> str | None:
-    m = match_article(url)
-    if not m:
-        return None
-    return "en" if m["host"].lower() in ENGLISH_HOSTS else "zh"
 
 
 def continuation_urls(html: str, url: str) -> list[str]:
@@ -180,9 +172,7 @@ def parse_article(
     checked = check_against_url(page_date, url_date(url))
     if checked and checked.corrected:
         extra["date_note"] = checked.corrected
-    language = host_language(url) or guess_language(text)
-    if guess_language(text) != language:
-        language = guess_language(text)
+    language = guess_language(text)  # the text decides (the host is only a hint)
     return ExtractedDocument(
         canonical_url=url,
         language=language,
