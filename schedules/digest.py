@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -241,7 +241,3 @@ def build_digest(session: Session, config: Config, start: datetime, end: datetim
         if r["warning"]
     ]
     return Digest(start, end, _stories(session, start, end), _claims(session, start, end), health)
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)

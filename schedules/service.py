@@ -43,7 +43,6 @@ class ServiceContext:
     db: Database
     stopping: threading.Event = field(default_factory=threading.Event)
     children: set[subprocess.Popen[bytes]] = field(default_factory=set)
-    process_lock: threading.Lock = field(default_factory=threading.Lock)
     children_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -128,8 +127,8 @@ def process_new_pages(ctx: ServiceContext) -> None:
     from schedules.process import process_pages
 
     # two sources' jobs (threads) and a manual `policywatch process` must not process the same
-    # pages at once
-    with ctx.process_lock, processing_lock(ctx.config):
+    # pages at once; each call opens the lock file anew, so flock also serialises our threads
+    with processing_lock(ctx.config):
         summary = process_pages(ctx.db, programmes=ctx.config.programmes)
     log.info(
         "processed pages=%d new=%d changed=%d claims=%d failed=%d",
