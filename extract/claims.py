@@ -1,28 +1,50 @@
 """Mentions -> claims: which firm was reported applying to, approved for, operating under or
 withdrawn / rejected from a pilot programme, with the sentence as evidence.
 
-Sentence by sentence: status cues (reporting verbs, English and Chinese) are found and every firm
-named in the sentence takes the status of its nearest cue, so coordinated lists ("along with
-other firms such as Trafigura, Siemens' healthcare unit, HSBC's fintech subsidiary, and Unity")
-all get the verb's status. Intentions, questions, conditionals and denials ("plans to apply",
-"whether", "has not applied") make no claim. Numbers without names ("13 foreign-invested firms
-approved") are counts, not claims. Government bodies and media are never claimants.
+Three stages, each testable alone (every claim records the stage that produced it):
+
+1. **recognise** (``firm_candidates``): which tagged spans are firms. Gazetteer firms, unlinked
+   organisations that are not government bodies, media or programme names, acronyms (FAW, GAC,
+   NIO) and, inside a list of firms, names the English model took for places (Changan, Yutong).
+   In English the dependency parse (run on claim sentences only) adds list members the NER
+   missed, through coordination and appositions.
+2. **attach** (``attach``): which status cue governs which firm in a sentence. A cue governs the
+   firms of its clause and of the coordinated list that clause holds ("along with other firms such
+   as …", "Unity, a US-based developer"); strong boundaries ("while", "but", ";", 而, 但) end
+   its reach. Intentions, forecasts, conditionals, questions and denials block a cue. Speakers
+   and sources ("said analysts at X", "according to X", 据X, X表示) are never claimants.
+3. **propagate** (``propagate``): a sentence that lists firms with no verb of its own ("The first
+   group also includes A, B and C", "名单如下：…") takes the status of the document's context;
+   an anaphoric sentence ("the above applications have been approved", 上述企业…获批) gives its
+   status to the firms of the context.
+
+Numbers without names ("13 foreign-invested firms approved") are counts, not claims. A headline
+(a first line without sentence-final punctuation) never makes a claim.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from extract.tagging import TaggedMention, fold_traditional
 
-CLAIMS_VERSION = "claims-1"
+CLAIMS_VERSION = "claims-2"
 STATUSES = ("applied", "approved", "operating", "withdrawn")
 STATUS_RANK = {"applied": 0, "approved": 1, "operating": 2, "withdrawn": 3}
+STAGES = ("attach", "attach-parse", "propagate")
+CONTEXT = "context"  # a cue whose status comes from the document's context ("also includes")
 
-_LIC = r"(?:licen[cs]es?|permits?|permission|approvals?|nod|green light|go-ahead|clearance)"
-_SVC = r"(?:services?|operations?|business(?:es)?|platforms?|clouds?|centres?|centers?)"
+_LIC = (
+    r"(?:licen[cs]es?|permits?|permission|approvals?|nod|green light|go-ahead|clearance|"
+    r"quotas?|qualifications?|certificates?|plates?)"
+)
+_SVC = r"(?:services?|operations?|business(?:es)?|platforms?|clouds?|centres?|centers?|hospitals?)"
+_FIRMS = (
+    r"(?:firms|companies|enterprises|businesses|applicants|participants|institutions|consortia)"
+)
 # (status, pattern, blockable), most specific first; a matched span is masked for later patterns.
 # An unblockable cue states a fact even after "expected"/"will" ("the outcome of their
 # applications" says they applied).
@@ -30,9 +52,15 @@ _EN_CUES: list[tuple[str, str, bool]] = [
     # conditional forms: masked and dropped
     (
         "none",
-        r"\b(?:if|once|unless|until|when) (?:it is |they are |it was )?"
-        r"(?:approved|granted|cleared)\b",
+        r"\b(?:if|once|unless|until|when) (?:it is |they are |it was |its application is )?"
+        r"(?:approved|granted|cleared|selected)\b",
         False,
+    ),
+    (
+        "applied",  # "applied to join the pilot": the application, not the participation
+        r"\b(?:appl(?:ied|y|ying|ies)|applications?|seek(?:s|ing)?|sought|signed up|filed) to "
+        r"(?:join|participate|take part|enter)\b(?: in)?(?: the| a)?",
+        True,
     ),
     (
         "withdrawn",
@@ -45,109 +73,210 @@ _EN_CUES: list[tuple[str, str, bool]] = [
     (
         "operating",
         r"\b(?:began|begun|begins|started|starts|commenced|has started|have started)\s+"
-        r"(?:operating|operations|to operate|offering|providing|running|serving)\b"
+        r"(?:operating|operations|to operate|offering|providing|running|serving|trial operations|"
+        r"accepting|receiving|testing|commercial)\b"
         r"|\blaunch(?:ed|es)\b[^.;]{0,40}?\b" + _SVC + r"\b"
         r"|\b(?:now|already) (?:operates|operating|running|offering)\b|\bup and running\b"
         r"|\bwent live\b|\b(?:is|are|has been|have been) (?:operating|running|offering)\b"
-        r"|\bcommenced operations\b|\binto operation\b|\bopened to\b|\brolled out\b"
-        r"|\bcontinues? (?:to operate|operating|to run)\b",
+        r"|\bcommenced operations\b|\binto (?:operation|service|use)\b|\bopened to\b"
+        r"|\brolled out\b|\bcontinues? (?:to operate|operating|to run)\b"
+        r"|\b(?:officially |formally )?opened (?:its|their|a|the|for)\b|\bopened in\b",
         True,
     ),
     (
         "applied",
         r"\b(?:pending|outstanding) applications?\b"
         r"|\boutcome of (?:its|their|the) applications?\b"
-        r"|\bapplications?\b[^.;]{0,50}?\b(?:is|are|was|were|remains?) (?:still )?"
-        r"(?:pending|under review)\b|\bawaiting\b|\baccepted for review\b"
-        r"|\bresubmitted\b",
+        r"|\bapplications?\b[^.;]{0,50}?\b(?:is|are|was|were|remains?|has been|have been) "
+        r"(?:still )?(?:pending|under review|accepted)\b|\bawaiting\b|\baccepted for review\b"
+        r"|\bresubmitted\b"
+        r"|\b(?:its|their) (?:[\w-]+ ){0,3}?applications?\b"
+        r"(?= (?:would|will|could|may|might|is|are)\b)",
         False,
     ),
     (
         "approved",
         r"\bapproved\b|\bapproval (?:of|for)\b"
-        r"|\b(?:received|won|gained|got|obtained|secured|was given|were given|"
-        r"been given|given|winning|receiving|obtaining|securing|awarded)\b[^.;,]{0,25}?\b"
-        + _LIC
-        + r"\b"
+        r"|\b(?:received|won|gained|got|obtained|obtains|obtain|secured|secures|was given|"
+        r"were given|been given|given|winning|receiving|obtaining|securing|awarded|"
+        r"acquired|issued|became)\b[^.;]{0,40}?\b" + _LIC + r"\b"
         r"|\bgranted\b|\bcleared\b|\blicensed\b|\blicen[cs]es? (?:was |were )?issued to\b"
-        r"|\bissued (?:a |the )?licen[cs]es?\b|\bgot the nod\b"
-        r"|\b(?:included|named|listed) (?:in|among) the first batch\b"
-        r"|\bfirst batch (?:of (?:\w+[- ])?(?:firms|companies|enterprises) )?"
-        r"(?:includes?|including|comprises?|are|were)\b",
+        r"|\bgot the nod\b|\bshort-?listed\b"
+        r"|\b(?:selected|chosen|picked|named|listed|included|admitted|approved)\b"
+        r"(?= (?:as|for|in|into|to|on|among|under)\b)"
+        r"|\b(?:was|were|been|being) (?:selected|chosen|picked)\b"
+        r"|\b(?:made|make|makes|on) the (?:first |initial )?(?:list|cut|batch)\b"
+        r"|\bwon (?:a |the )?(?:bid|spot|place)\b"
+        r"|\b(?:enter(?:ed|ing|s)?|admitted (?:to|into)|accepted into|(?:are|is|were|was) on) "
+        r"(?:the |this |its )?(?:[\w-]+ ){0,3}?(?:pilot|list|programme|program|project|batch)\b"
+        r"|\b(?:been |are |were |is |was )(?:included|allowed to|permitted to|cleared to)\b"
+        r"|\binvolved in (?:\w+ ){0,3}?(?:pilot|projects?)\b|\b(?:was|were) issued\b",
+        True,
+    ),
+    (
+        "approved",  # participating is taking part with the regulator's approval
+        r"\b(?:participat(?:e|es|ed|ing)|took part|take part|takes part|taking part|"
+        r"join(?:s|ed|ing)? (?:the |this |a )?(?:[\w-]+ ){0,5}?(?:pilot|programme|program|scheme|"
+        r"list|batch|trial)|(?:is|are|was|were|become|became) (?:among )?(?:the )?"
+        r"(?:first )?(?:participants|members|pilot (?:firms|companies|enterprises)))\b",
         True,
     ),
     (
         "applied",
-        r"\bsought\b|\bseeking\b|\bseeks\b|\bappl(?:ied|ying|ies)\b|\bto apply\b"
+        r"\bsought\b(?! to)|\bseeking\b(?! to)|\bseeks\b(?! to)"
+        r"|\bappl(?:ied|ying|ies)\b(?! \w+ speeds?)"
+        r"|\bto apply\b(?! \w+ speeds?)"
         r"|\b(?:submit|submits|submitted|submitting|file|files|filed|filing|lodge|lodged|"
         r"lodging|sent|send|made|make|put in)\b[^.;]{0,30}?\bapplications?\b"
         r"|\bapplications?\b[^.;]{0,20}?\b(?:submitted|filed|lodged|came from|were received from)\b"
         r"|\b(?:early|first|other|among (?:the )?(?:first )?)\s*applicants\b"
         r"|\bapplicants (?=include|including|such as|were|are|named)"
-        r"|\bsigned up\b|\bline[sd]? up\b|\bbid(?:s|ding)? for\b",
+        r"|\bsigned up\b|\bsign(?:s|ing)? up\b|\bline[sd]? up\b|\bbid(?:s|ding)? for\b"
+        r"|\bregistered (?:for|to)\b",
         True,
+    ),
+    (
+        CONTEXT,  # a list whose status is the document's ("the first group also includes")
+        r"\b(?:first|second|third|initial|latest|new|next) (?:batch|group|cohort|round|wave|list)"
+        r"\b[^.;]{0,90}?\b(?:includes?|including|comprises?|consists? of|features?|are|were|is)\b"
+        r"|\b(?:the (?:list|companies|firms|enterprises|applicants|participants) "
+        r"(?:also )?(?:includes?|including|are|were))\b|\balso includes?\b|\bothers? include\b"
+        r"|\bnamely\b|\bthe (?:\w+ ){0,2}(?:companies|firms|carmakers|automakers|enterprises|"
+        r"applicants|participants|consortia|members) (?:are|were|include)\b"
+        r"|\blist of (?:participants|applicants|pilot \w+|approved \w+|\w+ firms|\w+ companies)\b",
+        False,
     ),
 ]
 _ZH_CUES: list[tuple[str, str, bool]] = [
-    ("none", r"如获批准?|若获批准?|一旦获批|待获批|如果获批|有望获批|能否获批", False),
+    (
+        "none",
+        r"如获批准?|若获批准?|一旦获批|待获批|如果获批|有望获批|能否获批|如能入选|若入选",
+        False,
+    ),
     (
         "withdrawn",
         r"撤回(?:了)?(?:其)?(?:[^，。]{0,10})?申请|撤回|未获批准|未获批|未获通过|被驳回|驳回|"
-        r"不予批准|退出(?:了)?试点|被拒",
+        r"不予批准|退出(?:了)?试点|被拒|落选",
         True,
     ),
     (
         "operating",
-        r"正式(?:开展|运营|上线|开业|营业|投入运营|开通)|开始运营|投入运营|已开展(?:相关)?业务|"
+        r"正式(?:开展|运营|上线|开业|营业|投入运营|开通|开诊|启用|投用)|开始运营|投入运营|已开展(?:相关)?业务|"
         r"(?:已在|已于|起在)[^，。；]{0,12}开展[^，。；]{0,14}业务|上线[^，。；]{0,10}服务|"
-        r"开始[^，。；]{0,15}(?:提供|运营|服务)|持续运营|继续运营",
+        r"开始[^，。；]{0,15}(?:提供|运营|服务|接诊)|持续运营|继续运营|开诊|开业|试运营|落地运营|"
+        r"投入使用|启动运营|开通运营|发行(?:了)?[^，。；]{0,16}(?:产品|基金)|(?:首单|首只|首支)[^，。；]{0,12}落地",
         True,
     ),
     (
         "applied",
-        r"等待[^，。；]{0,8}审批|审核中|获知申请结果|申请结果|申请仍在|重新提交|已受理|受理了",
+        r"等待[^，。；]{0,8}审批|审核中|获知申请结果|申请结果|申请仍在|重新提交|已受理|受理了|正在审批",
         False,
     ),
     (
         "approved",
         r"申请(?:已)?获批|获批|获得(?:了)?[^，。；]{0,24}批复|批复同意|获准|获得(?:了)?"
-        r"[^，。；]{0,24}(?:许可|牌照|资质)|拿到(?:了)?[^，。；]{0,6}(?:许可|牌照)|"
-        r"取得(?:了)?[^，。；]{0,6}(?:许可|牌照)|获颁[^，。；]{0,6}(?:许可|牌照)?|"
-        r"通过(?:了)?审[批核]|批准(?:了)?|(?:成为|列入|入选)[^，。；]{0,6}首批|"
-        r"首批(?:获批|试点|入选)[^，。；申]{0,8}(?:企业|公司)",
+        r"[^，。；]{0,24}(?:许可|牌照|资质|资格|额度|批准|核准|备案)|拿到(?:了)?[^，。；]{0,12}(?:许可|牌照|额度)|"
+        r"取得(?:了)?[^，。；]{0,12}(?:许可|牌照|资质|资格|额度)|获颁[^，。；]{0,6}(?:许可|牌照)?|"
+        r"通过(?:了)?(?:审[批核]|评估|安全评估|评审)|批准(?:了)?|同意[^，。；]{0,30}(?:开展|设立|试点)|"
+        r"入选|进入[^，。；]{0,16}名单|进入(?:了)?[^，。；]{0,24}试点|获得[^，。；]{0,20}首批|核准(?:设立)?|新获|颁发|发放|"
+        r"获[^，。；]{0,4}(?:牌照|许可|资格|额度)|列入[^，。；]{0,16}(?:名单|首批|试点)|纳入[^，。；]{0,16}试点|"
+        r"(?:成为|确定为|确定)[^，。；]{0,16}(?:首批|试点)|"
+        r"首批(?:获批|试点|入选)[^，。；申]{0,8}(?:企业|公司|机构|单位)|获得[^，。；]{0,8}资格",
+        True,
+    ),
+    (
+        "approved",
+        r"参与(?:了)?[^，。；]{0,16}试点|参加(?:了)?[^，。；]{0,16}试点|加入(?:了)?[^，。；]{0,16}试点",
         True,
     ),
     (
         "applied",
-        r"(?:提交|递交|提出)(?:了)?[^，。；]{0,24}申请|申请[^，。；]{0,8}?(?:提交|递交)|已申请|"
-        r"申请(?:加入|参与|参加)|申请试点|报名",
+        r"(?:提交|递交|提出)(?:了)?[^，。；]{0,24}申请(?!要求|条件)|申请[^，。；]{0,8}?(?:提交|递交)|已申请|"
+        r"申请(?:加入|参与|参加|开展|设立|试点)|报名|(?<!集中|试点)申报(?!的|阶段|工作|方案|材料|条件|要求)|提出申请|申请了",
         True,
+    ),
+    (
+        CONTEXT,
+        r"(?:首批|第一批|第二批|第三批|本批|该批)[^，。；：]{0,40}(?:包括|有|为|是|如下)|名单如下|分别(?:是|为)|还包括|也包括|其中包括",
+        False,
     ),
 ]
 _EN_RE = [(s, re.compile(p, re.I), b) for s, p, b in _EN_CUES]
 _ZH_RE = [(s, re.compile(p), b) for s, p, b in _ZH_CUES]
 
-# words before a cue (same clause) that make it an intention, a question or a denial
+# words before a cue (same clause) that make it an intention, a forecast, a question or a denial
 _EN_BLOCKERS = re.compile(
     r"\b(?:plans?|planned|planning|intends?|intended|intending|considering|considers?|mulling|"
     r"weighing|may|might|could|would|will|shall|expects?|expected|hopes?|hoping|aims?|wants?|"
     r"likely|set to|poised|whether|if|unless|yet to|not|never|no|nor|denied|deny|denies|"
-    r"declined to|ready to|prepar(?:es|ing|ed) to|eligible|can|should|must|invited|"
-    r"encouraged|welcome[sd]?|rumou?red|reportedly considering)\b|\?|n't\b",
+    r"declined to|ready to|prepar(?:es|ing|ed) to|preparing|eligible|can|should|must|invited|"
+    r"encouraged|welcome[sd]?|rumou?red|reportedly considering|seek to|looking to|in talks|"
+    r"eyeing|keen|interested|would like|forecast|predicted|anticipated|once|when it|to be|"
+    r"imminent|touting|touted|possible|potential|speculat\w*|rumors?|rumours?)\b"
+    r"|\?|n't\b",
     re.I,
 )
 _ZH_BLOCKERS = re.compile(
-    r"计划|拟|将|准备|考虑|是否|如果|如获|若|假如|未(?!来)|没有|否认|有望|可能|可以|欢迎|鼓励|能否|吗|？|传闻"
+    r"计划|拟|将(?![^，。；]{0,10}(?:纳入|列入|确定))|准备|考虑|是否|如果|如获|若|假如|未(?!来)|没有|否认|有望|可能|可以|欢迎|"
+    r"鼓励|能否|吗|？|传闻|预计|或将|筹备|筹划|意向|希望|争取|有意|打算|正在洽谈|不排除"
 )
+# boundaries a cue does not reach across
+_STRONG_EN = re.compile(
+    r";|\b(?:while|whereas|but|although|though|however|meanwhile|unlike|in contrast)\b", re.I
+)
+_STRONG_ZH = re.compile(r"[；;]|而(?=[^且])|但(?:是)?|不过|同时|此外|另外|与此同时|相比之下")
+# speakers, sources and bystanders: never claimants
+_ROLE_BEFORE_EN = re.compile(
+    r"(?:according to|analysts? (?:at|from|with)|than|unlike|partner(?:ed|ing|s)? "
+    r"with|rivals?|competitors?|suppliers? to|clients? of|customers? of|reported by|cited by|"
+    r"from research firm|research firm|consultancy|law firm|backing from|backed by|"
+    r"invested by|investors? (?:include|including|such as)|shareholders?)\s+(?:the\s+)?$",
+    re.I,
+)
+_ROLE_AFTER_EN = re.compile(r"^\s*(?:analysts?|estimates?|research|report|reported)\b", re.I)
+# a speaker reports on itself unless the sentence names another firm ("Tesla applied, HSBC said")
+_SPEAKER_AFTER_EN = re.compile(
+    r"^['’]?s?\s*(?:said|says|told|noted|confirmed|spokes(?:person|man|woman)|executive|official|"
+    r"chairman|CEO|chief|president|representative)\b",
+    re.I,
+)
+_SAID_BEFORE = re.compile(r"\b(?:said|says|told|according to)\s+(?:the\s+)?$", re.I)
+_SPEAKER_AFTER_ZH = re.compile(
+    r"^(?:表示|称|证实|透露|宣布|发言人|负责人|相关负责人|董事长|总裁|总经理|首席)"
+)
+_ROLE_BEFORE_ZH = re.compile(r"(?:据|根据|援引|携手|相比|比|不同于|分析师|记者)$")
+_ROLE_AFTER_ZH = re.compile(r"^(?:认为|指出|介绍|分析|报道|研究|数据|预计|预测|分析师|人士)")
 _CLAUSE_BREAK_EN = re.compile(r"[,;:()\"“”]|\b(?:and|but|while|whereas|which|who|after|as)\b", re.I)
 _CLAUSE_BREAK_ZH = re.compile(r"[，；：（）“”]")
-# text allowed between two names of one coordinated list
 _LIST_GAP_EN = re.compile(
     r"^[\s,;]*(?:(?:and|or|as well as|plus|along with|together with|&)\s+)?"
     r"(?:(?:the|a|an|its|their)\s+)?(?:[\w'’-]+\s+){0,8}$",
     re.I,
 )
 _LIST_GAP_ZH = re.compile(r"^[、，,\s]*(?:和|与|及|以及|、|同)?[、，,\s]*$")
+# anaphors that hand a cue to the firms of the context ("the above applications", 上述企业)
+_ANAPHOR_EN = re.compile(
+    r"\b(?:the above|these|those|both|all (?:of )?(?:them|the)|the (?:two|three|four|five|six|"
+    r"seven|eight|nine|ten|\d+)|they|the (?:companies|firms|enterprises|applicants|applications|"
+    r"participants|consortia)|their applications?|its application)\b",
+    re.I,
+)
+# negation that stops a list from inheriting the context ("are not on the list")
+_NEGATION_EN = re.compile(
+    r"\b(?:not|no|never|excluded|except|absent|missing|neither|nor)\b|n't\b", re.I
+)
+_NEGATION_ZH = re.compile(r"未|不|没有|排除|除外|落选|无缘")
+_ANAPHOR_ZH = re.compile(
+    r"上述|以上|这些|这[两三四五六七八九十\d]+家|[两三四五六七八九十\d]+家企业|该(?:公司|企业|集团|机构)|它们|其申请|均"
+)
+# a firm-bearing sentence without its own cue continues the context's list
+_LIST_CONTEXT_EN = re.compile(
+    r"\b(?:also include[sd]?|includes?|including|such as|among them|others? (?:are|were|include)|"
+    r"namely)\b|^\W*(?:and|plus)\b|:\s"
+    r"|\b(?:first|second|third|next|same) (?:group|batch|list|cohort|round)\b",
+    re.I,
+)
+_LIST_CONTEXT_ZH = re.compile(r"包括|还有|其中|名单|分别(?:是|为)|如下|：")
 _COUNT_EN = re.compile(
     r"\b(\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|dozens?|several)"
     r"\s+(?:more\s+)?(?:foreign(?:-invested|-funded|-owned)?\s+|overseas\s+|international\s+)?"
@@ -160,10 +289,35 @@ _GOV_OR_MEDIA = re.compile(
     r"Government|Agency|Authority|University|Association|Party|Court|Congress|News|Daily|Times|"
     r"Post|Television|TV|Radio|Xinhua|Reuters|Bloomberg|Zone|Port|Park|Municipal|Provincial|"
     r"Weibo|WeChat|Academy|Institute|Institution|Centre|Center|Chamber|Federation|Forum|"
-    r"Society|Alliance|Union|Foundation|People's Bank|State Grid Corporation of China)\b"
-    r"|(?:部|委|局|办|厅|政府|协会|大学|报|社|网|电视台|管委会)$"
+    r"Society|Alliance|Union|Foundation|People's Bank|State Grid Corporation of China|"
+    r"Regulatory|Regulator|Exchange|Customs|Police|Army|Court|NPC|CPPCC)\b"
+    r"|(?:部|委|局|办|厅|政府|协会|大学|学院|报|社|网|电视台|管委会|委员会|办公室|中心|研究院|研究所|法院|海关|新区|自贸区|自由贸易试验区|试验区|示范区|园区|交易所|监会|总局|署|联合会|商会)$"
+    r"|^(?:国务院|商务部|工信部|工业和信息化部|国家|中国人民银行|央行|证监会|银保监会|金融监管总局|外汇局|网信办)"
 )
-_ACRONYM = re.compile(r"^(?:[A-Z]{2,5}s?|IDCs?|CDNs?|ISPs?)$")
+# programme names and other non-firms that NER labels ORG ("Value-Added Telecom Pilot")
+_NOT_A_FIRM = re.compile(
+    r"\b(?:pilot|program(?:me)?s?|scheme|initiative|project|plan|policy|zone|FTZ|list|"
+    r"measures?|regulations?|rules?|law|act|catalogue|negative list|opening-up|belt and road|"
+    r"GDP|CPI|PMI|RMB|yuan|internet data cent(?:re|er)s?|content delivery)\b"
+    r"|\bqualified (?:foreign|domestic)\b|\bfull self-driving\b|\bdemonstration area\b"
+    r"|\blimited partner(?:ship)?\b|\binstitut(?:es|ions)\b"
+    r"|试点|计划|方案|政策|办法|规定|清单|目录|名单|工程|项目|行动|战略|示范|条例|通知|意见"
+    r"|^(?:中国|我国|全国|国内|深圳经济特区|[\u4e00-\u9fff]{2,4}[市区])?(?:智能网联|新能源|自动驾驶|无人驾驶|网联|"
+    r"电信|通信|金融|医疗|互联网|数据|外资|外商|汽车|增值电信)[\u4e00-\u9fff]{0,4}$"
+    r"|(?:行业|产业|业)$",
+    re.I,
+)
+# domain acronyms that are not firms; other short upper-case names (FAW, GAC, NIO) may be
+_NOT_FIRM_ACRONYMS = frozenset(
+    "IDC IDCS CDN CDNS ISP ISPS VATS ICV ICVS QFLP QDLP QFII RQFII FTZ FTZS EV EVS NEV NEVS AI "
+    "GDP CPI PMI RMB CEO CFO CTO CIO US USA UK EU UN WTO APEC ASEAN G20 SAR PRC CPC NPC CPPCC "
+    "MIIT MOFCOM NDRC CAC CSRC CBIRC NFRA SAFE PBOC PBC SASAC NHC CCTV CGTN CNS 5G 4G L2 L3 L4 "
+    "L5 V2G V2X C-V2X OTA ADAS IPO ETF ESG FDI WFOE WFOES JV JVS SEZ SEZS GBA R&D IT ICT IOT "
+    "API SDK OS CAR CNY USD HKD FSD NOA FMC BJHAD".split()
+)
+_HEADLINE_END = re.compile(r"[.!?。！？:：”\"』」)]\s*$")
+_SENTENCE_SPLIT_EN = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?[A-Z0-9(])|\n+")
+_SENTENCE_SPLIT_ZH = re.compile(r"(?<=[。！？!?])[”」』]?|\n+")
 
 
 @dataclass(frozen=True)
@@ -173,6 +327,9 @@ class Claim:
     status: str
     evidence: str
     cue: str
+    stage: str = "attach"  # attach | attach-parse | propagate
+    programme: str | None = None  # watch-list key, or None
+    programme_name: str | None = None  # watch-list name, or the name the text gives
 
 
 @dataclass(frozen=True)
@@ -182,145 +339,643 @@ class Count:
     evidence: str
 
 
-def _cues(sentence: str, lang: str) -> list[tuple[int, int, str, str, bool]]:
+@dataclass
+class _Cue:
+    start: int
+    end: int
+    status: str
+    text: str
+    blocked: bool
+
+
+@dataclass
+class _Sentence:
+    start: int
+    text: str  # original characters
+    folded: str  # simplified characters (zh), same offsets
+    mentions: list[TaggedMention] = field(default_factory=list)
+
+
+@dataclass
+class _Firm:
+    mention: TaggedMention
+    start: int  # offset in the sentence
+    end: int
+
+
+# --------------------------------------------------------------------------------------------
+# cues
+
+
+def _cues(sentence: str, lang: str) -> list[_Cue]:
     masked = sentence
-    found: list[tuple[int, int, str, str, bool]] = []
+    found: list[_Cue] = []
     for status, pattern, blockable in _ZH_RE if lang == "zh" else _EN_RE:
         for m in pattern.finditer(masked):
             if status != "none":  # conditional forms ("if approved"): masked and dropped
-                found.append((m.start(), m.end(), status, sentence[m.start() : m.end()], blockable))
+                blocked = blockable and _blocked(sentence, m.start(), lang)
+                found.append(
+                    _Cue(m.start(), m.end(), status, sentence[m.start() : m.end()], blocked)
+                )
             masked = masked[: m.start()] + "\0" * (m.end() - m.start()) + masked[m.end() :]
-    return sorted(found)
+    return sorted(found, key=lambda c: c.start)
 
 
 def _blocked(sentence: str, cue_start: int, lang: str) -> bool:
-    """Is the cue an intention / question / denial? Look back to the start of its clause."""
+    """Is the cue an intention / forecast / question / denial? Look back to its clause start."""
+    if sentence.rstrip().endswith(("吗？", "？", "?")):
+        return True
     breaks = _CLAUSE_BREAK_ZH if lang == "zh" else _CLAUSE_BREAK_EN
     before = sentence[:cue_start]
     starts = [m.end() for m in breaks.finditer(before)]
     window = before[starts[-1] if starts else 0 :][-40:]
-    if sentence.rstrip().endswith(("吗？", "？", "?")):
-        return True
     blockers = _ZH_BLOCKERS if lang == "zh" else _EN_BLOCKERS
     return bool(blockers.search(window))
 
 
-def _is_firm(m: TaggedMention) -> bool:
+# --------------------------------------------------------------------------------------------
+# recognise
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> frozenset[str]:
+    """Country and territory names in English and Chinese, from Babel's CLDR data."""
+    from babel import Locale
+
+    names: set[str] = set()
+    for locale in ("en", "zh"):
+        names.update(Locale.parse(locale).territories.values())
+    names.update({"US", "U.S.", "UK", "EU", "Europe", "Asia", "America", "Hong Kong", "Macao"})
+    return frozenset(names)
+
+
+def _is_firm_name(m: TaggedMention) -> bool:
+    surface = fold_traditional(m.surface.strip())
     if m.kind == "company":
+        if m.entity is not None:
+            return True
+        return not (_NOT_A_FIRM.search(surface) or _GOV_OR_MEDIA.search(surface))
+    if m.kind != "organisation" or m.entity is not None:
+        return False
+    if len(surface) > 60 or _GOV_OR_MEDIA.search(surface) or _NOT_A_FIRM.search(surface):
+        return False
+    return surface.upper() not in _NOT_FIRM_ACRONYMS
+
+
+def _maybe_firm_place(m: TaggedMention) -> bool:
+    """A name the model took for a place but no gazetteer knows (Changan, Yutong)."""
+    return (
+        m.label in {"GPE", "LOC"}
+        and m.entity is None
+        and m.surface not in _country_names()
+        and m.surface.upper() not in _NOT_FIRM_ACRONYMS
+    )
+
+
+def firm_candidates(sentence: str, mentions: list[TaggedMention], lang: str) -> list[_Firm]:
+    """Stage 1: the firms of one sentence, in order (offsets relative to the sentence)."""
+    ordered = sorted(mentions, key=lambda m: m.start)
+    base = ordered[0].sentence_start if ordered else 0
+    firms = [m for m in ordered if _is_firm_name(m)]
+    places = [m for m in ordered if _maybe_firm_place(m)]
+    if places and firms:
+        gap_re = _LIST_GAP_ZH if lang == "zh" else _LIST_GAP_EN
+        chosen = list(firms)
+        changed = True
+        while changed:  # an unknown "place" standing in a list with firms is a firm
+            changed = False
+            for p in places:
+                if p in chosen:
+                    continue
+                for f in chosen:
+                    lo, hi = (p.end, f.start) if p.end <= f.start else (f.end, p.start)
+                    gap = sentence[lo - base : hi - base] if hi >= lo else "x"
+                    if gap.strip() and gap_re.match(gap) and len(gap) < 12:
+                        chosen.append(p)
+                        changed = True
+                        break
+        firms = sorted(chosen, key=lambda m: m.start)
+    out = [_Firm(m, m.start - base, m.end - base) for m in firms]
+    if lang == "zh" and out:
+        out = _expand_zh_lists(sentence, out, base)
+    return out
+
+
+_ZH_LIST_RUN = re.compile(
+    r"(?:[^\s、，。；：！？“”《》等和与及]{2,20}(?:、|和|与|及|以及)){1,}[^\s、，。；：！？“”《》等和与及]{2,20}"
+)
+_ZH_ITEM_LEAD = re.compile(
+    r"^.*(?:包括|分别是|分别为|如下|为|是|有(?!限)|了|的|向|对|给|由|在|将|把|同意)"
+)
+_ZH_ITEM_TAIL = re.compile(r"(?:颁发|获得|获批|入选|进入|提交|组成|参与|共|均|已|等).*$")
+
+
+def _expand_zh_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm]:
+    """Members of a Chinese list (A、B、C和D) that stands beside a recognised firm are firms too
+    (安途智驾, 蔚来汽车): the list is the structure, as coordination is in English."""
+    out = list(firms)
+    for run in _ZH_LIST_RUN.finditer(sentence):
+        items = []
+        pos = run.start()
+        for piece in re.split(r"(、|以及|和|与|及)", run.group()):
+            if piece in {"、", "以及", "和", "与", "及"}:
+                pos += len(piece)
+                continue
+            start, end = pos, pos + len(piece)
+            lead = _ZH_ITEM_LEAD.match(piece)
+            if lead:
+                start += lead.end()
+            tail = _ZH_ITEM_TAIL.search(sentence[start:end])
+            if tail:
+                end = start + tail.start()
+            items.append((start, end))
+            pos += len(piece)
+        known = [i for i, (a, b) in enumerate(items) if any(f.start < b and a < f.end for f in out)]
+        if not known or len(items) < 2:
+            continue
+        for a, b in items:
+            if b - a < 2 or any(f.start < b and a < f.end for f in out):
+                continue
+            surface = sentence[a:b].strip("（）() ")
+            m = TaggedMention(
+                surface=surface,
+                label="ORG",
+                entity=None,
+                kind="organisation",
+                start=base + a,
+                end=base + b,
+                sentence=sentence,
+                sentence_start=base,
+            )
+            if _is_firm_name(m) and not re.search(
+                r"\d+家|[部委局]$|^(?:首批|第.批|本批|其中)|申请|获|提交|表示|预计|将|已|的|了|于",
+                surface,
+            ):
+                out.append(_Firm(m, a, b))
+    return sorted(out, key=lambda f: f.start)
+
+
+def _role_excluded(
+    sentence: str, firm: _Firm, lang: str, others: list[_Firm] | None = None
+) -> bool:
+    before = sentence[max(0, firm.start - 40) : firm.start]
+    after = sentence[firm.end : firm.end + 30]
+    zh = lang == "zh"
+    if (_ROLE_BEFORE_ZH if zh else _ROLE_BEFORE_EN).search(before):
         return True
-    if m.kind == "organisation" and m.entity is None:
-        return (
-            not _GOV_OR_MEDIA.search(m.surface)
-            and not _ACRONYM.match(m.surface)
-            and len(m.surface) <= 60
-        )
+    if not zh and _SAID_BEFORE.search(before) and re.match(r"^\s*(?:[,.;]|$)", after):
+        return True  # "…, said HSBC." : the speaker, not "said Tesla had applied"
+    if (_ROLE_AFTER_ZH if zh else _ROLE_AFTER_EN).match(after):
+        return True
+    if (_SPEAKER_AFTER_ZH if zh else _SPEAKER_AFTER_EN).match(after):
+        # a speaker is a claimant only when it speaks of itself (no other firm in the sentence)
+        return any(
+            o.mention.entity != firm.mention.entity or o.mention.surface != firm.mention.surface
+            for o in (others or [])
+            if o is not firm and o.mention.entity not in {None} | _family(firm.mention.entity)
+        ) or any(o.mention.entity is None and o is not firm for o in (others or []))
     return False
 
 
-def _list_groups(sentence: str, spans: list[tuple[int, int]], lang: str) -> list[int]:
-    """Group index per firm: names joined only by list punctuation share a group."""
-    gap_re = _LIST_GAP_ZH if lang == "zh" else _LIST_GAP_EN
-    groups = list(range(len(spans)))
-    for i in range(1, len(spans)):
-        gap = sentence[spans[i - 1][1] : spans[i][0]]
-        if gap_re.match(gap):
-            groups[i] = groups[i - 1]
-    return groups
+def _family(key: str | None) -> set[str | None]:
+    """A firm and its subsidiaries/parent ("HSBC said its fintech arm ...")."""
+    if not key:
+        return set()
+    from extract.gazetteer import load_gazetteer
+
+    entities = load_gazetteer().entities
+    family: set[str | None] = {key}
+    record = entities.get(key)
+    if record and record.parent_key:
+        family.add(record.parent_key)
+    family |= {k for k, r in entities.items() if r.parent_key == key}
+    return family
 
 
-def _distance(span: tuple[int, int], cue: tuple[int, int, str, str, bool]) -> int:
-    if span[1] <= cue[0]:
-        return cue[0] - span[1]
-    if cue[1] <= span[0]:
-        return span[0] - cue[1]
-    return 0
+# --------------------------------------------------------------------------------------------
+# attach
+
+
+_LEADING_SUBORDINATE = re.compile(
+    r"^\W*(?:while|although|though|whereas|unlike|even as)\b[^,]*,", re.I
+)
+
+
+def _segments(sentence: str, lang: str) -> list[tuple[int, int]]:
+    strong = _STRONG_ZH if lang == "zh" else _STRONG_EN
+    cuts = [0] + [m.start() for m in strong.finditer(sentence)] + [len(sentence)]
+    lead = _LEADING_SUBORDINATE.match(sentence) if lang == "en" else None
+    if lead:  # "While A has approval, B is still ..." : the comma ends A's clause
+        cuts = sorted({c for c in cuts if c == 0 or c >= lead.end()} | {lead.end()})
+    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a] or [(0, len(sentence))]
+
+
+def _segment_of(segments: list[tuple[int, int]], pos: int) -> int:
+    for i, (a, b) in enumerate(segments):
+        if a <= pos < b:
+            return i
+    return len(segments) - 1
+
+
+def attach(
+    sentence: str, firms: list[_Firm], cues: list[_Cue], lang: str, excluded: set[int]
+) -> dict[int, list[_Cue]]:
+    """Stage 2: firm index -> the cues that govern it. A cue governs the firms of its segment
+    (the sentence between strong boundaries); with several statuses in one segment, a firm takes
+    the cue of its own clause, else the nearest one."""
+    segments = _segments(sentence, lang)
+    multi = _attach_nearest(sentence, firms, [c for c in cues if not c.blocked], lang, excluded)
+    # a segment with a cue and no firm, opening with "its"/其, speaks of the firm before it
+    for k, (a, b) in enumerate(segments[1:], start=1):
+        seg_cues = [c for c in cues if a <= c.start < b and not c.blocked and c.status != CONTEXT]
+        has_firm = any(a <= f.start < b for f in firms)
+        if seg_cues and not has_firm and _POSSESSIVE_OPENING.match(sentence[a:b]):
+            before = [i for i, f in enumerate(firms) if f.start < a and i not in excluded]
+            if before:
+                multi.setdefault(before[-1], []).extend(seg_cues)
+                segments[k - 1] = (segments[k - 1][0], b)
+    out: dict[int, list[_Cue]] = {}
+    for i, firm in enumerate(firms):
+        if i in excluded:
+            continue
+        seg = _segment_of(segments, firm.start)
+        seg_cues = [c for c in cues if _segment_of(segments, c.start) == seg]
+        if not seg_cues or all(c.blocked for c in seg_cues):
+            continue
+        live = [c for c in seg_cues if not c.blocked]
+        blocked = [c for c in seg_cues if c.blocked]
+        if _negated_clause(sentence, firm, live, lang):
+            continue  # "The list includes nine firms, Huawei and Xiaopeng are not among them"
+        if blocked and _nearest(firm, seg_cues).blocked:
+            continue  # its own verb is an intention or a denial ("Apple is preparing to apply")
+        statuses = {c.status for c in live}
+        if len(statuses) > 1:
+            live = multi.get(i) or [_nearest(firm, live)]
+        out[i] = live
+    return out
+
+
+_POSSESSIVE_OPENING = re.compile(
+    r"^\W*(?:while|but|although|though|whereas|and)?\s*(?:its|their|the (?:company|bank|carmaker|"
+    r"firm|group)['’]s)\b|^[；;，,]?\s*(?:而|但|但是)?其",
+    re.I,
+)
+_LIST_GAP_FOR = {"en": _LIST_GAP_EN, "zh": _LIST_GAP_ZH}
+
+
+def _attach_nearest(
+    sentence: str, firms: list[_Firm], cues: list[_Cue], lang: str, excluded: set[int]
+) -> dict[int, list[_Cue]]:
+    """For clauses with several statuses ("filed in April and was approved in July"): each cue
+    goes to its nearest firm (on a tie the one before it, the subject), names of one coordinated
+    list share their cues, and a name with no cue of its own takes the nearest within reach."""
+    cues = [c for c in cues if c.status != CONTEXT]
+    idx = [i for i in range(len(firms)) if i not in excluded]
+    if not cues or not idx:
+        return {}
+    attached: dict[int, list[_Cue]] = {}
+    for cue in cues:
+        nearest = min(
+            idx, key=lambda i: (_reach(sentence, firms[i], cue), firms[i].end > cue.start)
+        )
+        attached.setdefault(nearest, []).append(cue)
+    gap_re = _LIST_GAP_FOR[lang]
+    group = {idx[0]: idx[0]}
+    for prev, cur in zip(idx, idx[1:], strict=False):
+        gap = sentence[firms[prev].end : firms[cur].start]
+        group[cur] = group[prev] if gap_re.match(gap) else cur
+    shared: dict[int, list[_Cue]] = {}
+    for i, cue_list in attached.items():
+        shared.setdefault(group[i], []).extend(cue_list)
+    out: dict[int, list[_Cue]] = {}
+    for i in idx:
+        own = shared.get(group[i], [])
+        if not own:
+            near = min(cues, key=lambda c: _reach(sentence, firms[i], c))
+            own = [near] if _reach(sentence, firms[i], near) <= 80 else []
+        if own:
+            out[i] = own
+    return out
 
 
 _BETWEEN_CLAUSES = re.compile(r"[，；;]|\b(?:while|but|whereas|though)\b")
 
 
-def _reach(sentence: str, span: tuple[int, int], cue: tuple[int, int, str, str, bool]) -> int:
+def _reach(sentence: str, firm: _Firm, cue: _Cue) -> int:
     """Distance from a name to a cue, plus a penalty for each clause boundary between them."""
-    lo, hi = (span[1], cue[0]) if span[1] <= cue[0] else (cue[1], span[0])
+    lo, hi = (firm.end, cue.start) if firm.end <= cue.start else (cue.end, firm.start)
     breaks = len(_BETWEEN_CLAUSES.findall(sentence[lo:hi])) if hi > lo else 0
-    return _distance(span, cue) + 40 * breaks
+    return max(0, hi - lo) + 40 * breaks
 
 
-def _firm_key(m: TaggedMention) -> str:
-    return m.entity or f"unlinked:{m.surface}"
+def _negated_clause(sentence: str, firm: _Firm, cues: list[_Cue], lang: str) -> bool:
+    """The firm's own clause (between commas) is negated and holds none of the cues."""
+    breaks = re.compile(r"[，,；;]") if lang == "zh" else re.compile(r"[,;]")
+    cuts = [0] + [m.end() for m in breaks.finditer(sentence)] + [len(sentence) + 1]
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        if a <= firm.start < b:
+            if any(a <= c.start < b for c in cues):
+                return False
+            negation = _NEGATION_ZH if lang == "zh" else _NEGATION_EN
+            return bool(negation.search(sentence[a:b]))
+    return False
+
+
+def _nearest(firm: _Firm, cues: list[_Cue]) -> _Cue:
+    def distance(c: _Cue) -> tuple[int, int]:
+        if firm.end <= c.start:
+            return (c.start - firm.end, 0)
+        if c.end <= firm.start:
+            return (firm.start - c.end, 1)
+        return (0, 0)
+
+    return min(cues, key=distance)
+
+
+# --------------------------------------------------------------------------------------------
+# the English parse: candidate sentences only
+
+
+@lru_cache(maxsize=1)
+def _parser():  # type: ignore[no-untyped-def]
+    import spacy
+
+    from extract.tagging import EN_MODEL
+
+    return spacy.load(EN_MODEL, exclude=["ner", "lemmatizer", "senter"])
+
+
+_REPORTING = {"say", "tell", "note", "add", "accord", "report", "estimate", "cite", "quote"}
+
+
+def _parse_roles(
+    sentence: str, firms: list[_Firm]
+) -> tuple[set[tuple[int, int]], list[tuple[int, int]]]:
+    """From the dependency parse: firms whose path to the root passes a reporting verb or
+    "according to"/"by" (speakers, sources, agents), and proper-noun list members the NER missed
+    (conjuncts and appositions of a firm)."""
+    doc = _parser()(sentence)
+    excluded: set[tuple[int, int]] = set()
+    extra: list[tuple[int, int]] = []
+    covered = [(f.start, f.end) for f in firms]
+    for firm in firms:
+        span = doc.char_span(firm.start, firm.end, alignment_mode="expand")
+        if span is None:
+            continue
+        token = span.root
+        path = []
+        node = token
+        while node.head is not node and len(path) < 12:
+            path.append(node)
+            node = node.head
+        path.append(node)
+        for a, b in zip(path, path[1:], strict=False):
+            if (
+                b.lemma_.lower() in _REPORTING
+                and a.dep_ in {"nsubj", "pobj", "agent"}
+                and not _says_of_itself(b)
+            ):
+                excluded.add((firm.start, firm.end))
+            if b.lower_ == "according" and a.dep_ == "pobj" and b.dep_ == "prep":
+                excluded.add((firm.start, firm.end))
+            if b.pos_ in {"VERB", "AUX"}:
+                break
+        # list members the NER missed: PROPN conjuncts of this firm
+        for other in token.conjuncts:
+            if other.pos_ != "PROPN":
+                continue
+            left = min(t.i for t in other.subtree if t.dep_ in {"compound", "flat"} or t is other)
+            start, end = doc[left].idx, other.idx + len(other.text)
+            if not any(a < end and start < b for a, b in covered):
+                covered.append((start, end))
+                extra.append((start, end))
+    return excluded, extra
+
+
+def _says_of_itself(verb) -> bool:  # type: ignore[no-untyped-def]
+    """ "BMW said it had received a licence": the speaker reports its own status."""
+    return any(
+        t.dep_ in {"nsubj", "nsubjpass"} and t.lower_ in {"it", "they", "we"}
+        for child in verb.children
+        if child.dep_ == "ccomp"
+        for t in child.children
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# the document
+
+
+def _split_sentences(text: str, lang: str) -> list[tuple[int, str]]:
+    splitter = _SENTENCE_SPLIT_ZH if lang == "zh" else _SENTENCE_SPLIT_EN
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for m in splitter.finditer(text):
+        if m.end() > pos:
+            chunk = text[pos : m.end()]
+            if chunk.strip():
+                lead = len(chunk) - len(chunk.lstrip())
+                out.append((pos + lead, chunk.strip()))
+            pos = m.end()
+    if text[pos:].strip():
+        chunk = text[pos:]
+        out.append((pos + len(chunk) - len(chunk.lstrip()), chunk.strip()))
+    return out
+
+
+def _headline_end(text: str) -> int:
+    """Offset where the body starts when the text opens with a headline line."""
+    first, sep, _rest = text.lstrip().partition("\n")
+    if sep and len(first) < 160 and not _HEADLINE_END.search(first):
+        return len(text) - len(text.lstrip()) + len(first) + 1
+    return 0
+
+
+def _sentences(text: str | None, mentions: list[TaggedMention], lang: str) -> list[_Sentence]:
+    if text is None:  # mentions only: their own sentences
+        by_start: dict[int, _Sentence] = {}
+        for m in mentions:
+            s = by_start.setdefault(
+                m.sentence_start, _Sentence(m.sentence_start, m.sentence, m.sentence)
+            )
+            s.mentions.append(m)
+        sentences = [by_start[k] for k in sorted(by_start)]
+    else:
+        sentences = [_Sentence(start, s, s) for start, s in _split_sentences(text, lang)]
+        for m in sorted(mentions, key=lambda m: m.start):
+            for s in sentences:
+                if s.start <= m.start and m.end <= s.start + len(s.text):
+                    s.mentions.append(replace(m, sentence=s.text, sentence_start=s.start))
+                    break
+    for s in sentences:
+        s.folded = _fold_zh(s.text) if lang == "zh" else s.text
+    return sentences
+
+
+_HALF_TO_FULL = str.maketrans(
+    {",": "，", ";": "；", ":": "：", "(": "（", ")": "）", "?": "？", "!": "！"}
+)
+
+
+def _fold_zh(text: str) -> str:
+    """Simplified characters and full-width clause punctuation, same length and offsets (many
+    pages and feeds print ASCII commas between Chinese words)."""
+    return fold_traditional(text).translate(_HALF_TO_FULL)
 
 
 def extract_claims(
-    mentions: list[TaggedMention], lang: str, parents_of: dict[str, str] | None = None
+    mentions: list[TaggedMention],
+    lang: str,
+    parents_of: dict[str, str] | None = None,
+    *,
+    text: str | None = None,
+    use_parser: bool = True,
 ) -> list[Claim]:
-    """Claims from the tagged mentions of one document, sentence by sentence.
+    """Claims of one document from its tagged mentions (and its text, for context sentences).
 
     ``parents_of`` maps a subsidiary's key to its parent's (from the gazetteer)."""
     if parents_of is None:
         from extract.gazetteer import load_gazetteer
 
         parents_of = {k: r.parent_key for k, r in load_gazetteer().entities.items() if r.parent_key}
-    by_sentence: dict[tuple[int, str], list[TaggedMention]] = defaultdict(list)
-    for m in mentions:
-        by_sentence[(m.sentence_start, m.sentence)].append(m)
+    body_start = _headline_end(text) if text else 0
+    sentences = [s for s in _sentences(text, mentions, lang) if s.start >= body_start]
     claims: dict[tuple[str, str, str], Claim] = {}
-    for (sent_start, original), sent_mentions in sorted(by_sentence.items()):
-        # cues are read on simplified characters (same offsets); evidence keeps the original
-        sentence = fold_traditional(original) if lang == "zh" else original
-        cues = [c for c in _cues(sentence, lang) if not (c[4] and _blocked(sentence, c[0], lang))]
-        firms = sorted((m for m in sent_mentions if _is_firm(m)), key=lambda m: m.start)
-        if not cues or not firms:
-            continue
-        spans = [(m.start - sent_start, m.end - sent_start) for m in firms]
-        attached: dict[int, list[tuple[int, int, str, str, bool]]] = defaultdict(list)
-        # 1. each cue belongs to its nearest firm (on a tie, the one before it: the subject)
-        for cue in cues:
-            nearest = min(
-                range(len(firms)),
-                key=lambda i: (
-                    _reach(sentence, spans[i], cue),
-                    0 if spans[i][1] <= cue[0] else 1,
-                ),
-            )
-            attached[nearest].append(cue)
-        # 2. names of one coordinated list share their statuses
-        groups = _list_groups(sentence, spans, lang)
-        by_group: dict[int, list[tuple[int, int, str, str, bool]]] = defaultdict(list)
-        for i, cue_list in attached.items():
-            by_group[groups[i]].extend(cue_list)
-        for i, m in enumerate(firms):
-            own = by_group.get(groups[i], [])
-            if not own:
-                # 3. a name with no verb of its own takes the nearest one within reach
-                near = min(cues, key=lambda c: _reach(sentence, spans[i], c))
-                own = [near] if _reach(sentence, spans[i], near) <= 80 else []
-            for cue in own:
-                claim = Claim(m.entity, m.surface, cue[2], original, cue[3])
-                claims.setdefault((_firm_key(m), claim.status, original), claim)
+    context_status: str | None = None
+    context_firms: list[TaggedMention] = []
+    since_context = 99
+    for sent in sentences:
+        sentence = sent.folded
+        cues = _cues(sentence, lang)
+        firms = firm_candidates(sentence, sent.mentions, lang)
+        excluded = {i for i, f in enumerate(firms) if _role_excluded(sentence, f, lang, firms)}
+        live = [c for c in cues if not c.blocked]
+        stage = "attach"
+        if lang == "en" and use_parser and firms and live:
+            parse_excluded, extra = _parse_roles(sent.text, firms)
+            for start, end in extra:
+                m = TaggedMention(
+                    surface=sent.text[start:end],
+                    label="ORG",
+                    entity=None,
+                    kind="organisation",
+                    start=sent.start + start,
+                    end=sent.start + end,
+                    sentence=sent.text,
+                    sentence_start=sent.start,
+                )
+                if _is_firm_name(m):
+                    firms.append(_Firm(m, start, end))
+                    stage = "attach-parse"
+            firms.sort(key=lambda f: f.start)
+            excluded = {
+                i
+                for i, f in enumerate(firms)
+                if (f.start, f.end) in parse_excluded or _role_excluded(sentence, f, lang, firms)
+            }
+        since_context += 1
+        found_here: list[tuple[TaggedMention, str, str, str]] = []  # (mention, status, cue, stage)
+        if firms:
+            governed = attach(sentence, firms, cues, lang, excluded)
+            for i, cue_list in governed.items():
+                for cue in cue_list:
+                    status = cue.status
+                    how = stage
+                    if status == CONTEXT:
+                        if context_status is not None and since_context <= 3:
+                            status, how = context_status, "propagate"
+                        elif _LIST_OF_PILOTS.search(cue.text):
+                            status = "approved"  # a published list of pilot firms, no context
+                        else:
+                            continue
+                    found_here.append((firms[i].mention, status, cue.text, how))
+            # 3. propagate: a list with no verb of its own continues the context
+            list_re = _LIST_CONTEXT_ZH if lang == "zh" else _LIST_CONTEXT_EN
+            negation = _NEGATION_ZH if lang == "zh" else _NEGATION_EN
+            if (
+                not governed
+                and not cues
+                and context_status is not None
+                and since_context <= 2
+                and not negation.search(sentence)
+                and not (_ZH_BLOCKERS if lang == "zh" else _EN_BLOCKERS).search(sentence)
+                and (list_re.search(sentence) or _verbless_list(sentence, firms))
+            ):
+                for i, firm in enumerate(firms):
+                    if i not in excluded:
+                        found_here.append((firm.mention, context_status, "", "propagate"))
+        elif live and context_firms and since_context <= 2:
+            # an anaphor hands the cue to the context's firms ("the above applications were
+            # approved")
+            anaphor = _ANAPHOR_ZH if lang == "zh" else _ANAPHOR_EN
+            real = [c for c in live if c.status != CONTEXT]
+            if real and anaphor.search(sentence[: real[0].start + 1]):
+                for m in context_firms:
+                    for cue in real:
+                        found_here.append((m, cue.status, cue.text, "propagate"))
+        for m, status, cue_text, how in found_here:
+            claim = Claim(m.entity, m.surface, status, sent.text, cue_text, how)
+            claims.setdefault((_firm_key(m), status, sent.text), claim)
+        # the context for later sentences
+        real_live = [c for c in live if c.status != CONTEXT]
+        if found_here:
+            context_status = found_here[-1][1]
+            context_firms = list(dict.fromkeys(m for m, *_ in found_here))
+            since_context = 0
+        elif real_live and not firms:
+            context_status = real_live[-1].status  # "applications came from foreign firms:"
+            since_context = 0
+        elif any(c.blocked for c in cues):
+            context_status, context_firms = None, []
         # a parent named beside its own subsidiary is context ("Siemens Healthineers, the medical
         # business of Siemens"): the claim belongs to the subsidiary
-        children = {m.entity for m in firms if m.entity}
+        children = {m.entity for m, *_ in found_here if m.entity}
         parents = {p for c in children if (p := parents_of.get(c))}
-        for key in [k for k in claims if k[2] == original and k[0] in parents]:
+        for key in [k for k in claims if k[2] == sent.text and k[0] in parents]:
             del claims[key]
     return list(claims.values())
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
+_LIST_OF_PILOTS = re.compile(
+    r"batch|list|cohort|namely|participants|consortia|首批|第一批|第二批|第三批|本批|名单|分别",
+    re.I,
+)
+
+
+def _verbless_list(sentence: str, firms: list[_Firm]) -> bool:
+    """Names make up most of the sentence ("Tesla, Unity and HSBC." / "名单：A、B、C。")."""
+    named = sum(f.end - f.start for f in firms)
+    letters = sum(1 for ch in sentence if ch.isalnum())
+    return len(firms) >= 2 and letters > 0 and named / letters >= 0.6
+
+
+def _firm_key(m: TaggedMention) -> str:
+    return m.entity or f"unlinked:{m.surface}"
 
 
 def extract_counts(text: str, lang: str) -> list[Count]:
     """Numbers of firms without names ("13 foreign-invested firms were approved"): counts."""
     counts = []
     count_re = _COUNT_ZH if lang == "zh" else _COUNT_EN
-    for sentence in _SENTENCE_END.split(text):
+    for _start, sentence in _split_sentences(text, lang):
         matches = list(count_re.finditer(sentence))
         if not matches:
             continue
-        sentence = fold_traditional(sentence) if lang == "zh" else sentence
-        cues = [c for c in _cues(sentence, lang) if not (c[4] and _blocked(sentence, c[0], lang))]
+        sentence = _fold_zh(sentence) if lang == "zh" else sentence
+        cues = [c for c in _cues(sentence, lang) if not c.blocked and c.status != CONTEXT]
         for match in matches:
             if cues:
-                status = min(cues, key=lambda c: abs(c[0] - match.end()))[2]
+                status = min(cues, key=lambda c: abs(c.start - match.end())).status
                 counts.append(Count(match.group(1), status, sentence.strip()))
     return counts
+
+
+def with_programmes(claims: Iterable[Claim], text: str, lang: str, default=None) -> list[Claim]:  # type: ignore[no-untyped-def]
+    """Give every claim the programme its evidence (or the nearest earlier sentence) names."""
+    from extract.programmes import programme_at
+
+    return [
+        replace(c, programme=p.key if p else None, programme_name=name)
+        for c in claims
+        for p, name in [programme_at(text, c.evidence, default)]
+    ]

@@ -153,3 +153,81 @@ def classify(
         kind=kind,
         evidence={"pilot_mentions": pilot_hits, "pilot_in_title": in_title},
     )
+
+
+_UNLISTED_EN = re.compile(
+    r"\bpilot(?:s)?(?:\s+(?:programmes?|programs?|projects?|schemes?|zones?|cities|city))?"
+    r"(?:\s+(?:for|on|of)\s+(?:[A-Za-z][\w-]*\s+){0,4}[A-Za-z][\w-]*)?",
+    re.I,
+)
+_BEFORE_PILOT = re.compile(r"((?:[A-Za-z][\w'’-]*\s+){0,4})$")
+_STOP_BEFORE = re.compile(
+    r"^.*\b(?:the|a|an|its|their|this|that|joined|join|applied|apply|for|to|in|into|under|of|"
+    r"and|selected|approved|named|among|first|batch|with)\s+",
+    re.I,
+)
+_UNLISTED_ZH = re.compile(r"([\u4e00-\u9fff“”、]{2,30}?试点(?:工作|城市|项目)?)")
+_LEAD_ZH = re.compile(
+    r"^(?:[^，。；]*?(?:开展|参与|加入|入选|申请|获批|纳入|列入|启动|首批|的|了|在|于|为|和|与|及))+"
+)
+
+
+def unlisted_name(text: str) -> str | None:
+    """The name a text gives an unlisted pilot ("the pilot program for X", "XX试点")."""
+    zh = _UNLISTED_ZH.search(text)
+    if zh:
+        name = _LEAD_ZH.sub("", zh.group(1)).strip("“”、")
+        if len(name) >= 4:
+            return name
+    for m in _UNLISTED_EN.finditer(text):
+        lead = _BEFORE_PILOT.search(text[: m.start()])
+        before = _STOP_BEFORE.sub("", lead.group(1) if lead else "")
+        name = (before + m.group(0)).strip()
+        if len(name.split()) >= 2:
+            return name
+    return None
+
+
+def unlisted_key(name: str) -> str:
+    """One key for an unlisted programme however a text words it (case, articles, spacing)."""
+    words = re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]", name.lower())
+    stop = {"the", "a", "an", "of", "for", "on", "in", "program", "programme", "scheme", "project"}
+    return "unlisted:" + "-".join(w for w in words if w not in stop)[:80]
+
+
+def programme_at(
+    text: str,
+    evidence: str,
+    default: Programme | str | None = None,
+    programmes: tuple[Programme, ...] | list[Programme] | None = None,
+) -> tuple[Programme | None, str | None]:
+    """The programme a claim is about: the one its evidence sentence names, else the nearest one
+    named before it in the text, else the document's (``default``); an unlisted pilot is named
+    from the text. Returns (watch-list programme or None, name)."""
+    programmes = programmes if programmes is not None else default_programmes()
+    found = match_programme(evidence, programmes)
+    if found:
+        return found, found.name
+    at = text.find(evidence)
+    before = text[:at] if at > 0 else ""
+    best: tuple[int, Programme] | None = None
+    for programme in programmes:  # the alias named last before the evidence wins
+        for alias in programme.aliases:
+            pos = _last_pos(before, alias)
+            if pos >= 0 and (best is None or pos > best[0]):
+                best = (pos, programme)
+    if best:
+        return best[1], best[1].name
+    if isinstance(default, str):
+        default = next((p for p in programmes if p.key == default), None)
+    if isinstance(default, Programme):
+        return default, default.name
+    name = unlisted_name(evidence) or unlisted_name(text[: max(at, 0) + len(evidence)] or text)
+    return None, name
+
+
+def _last_pos(text: str, term: str) -> int:
+    if re.search(r"[A-Za-z]", term):
+        matches = list(re.finditer(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text, re.I))
+        return matches[-1].start() if matches else -1
+    return text.rfind(term)

@@ -386,6 +386,42 @@ def firms(
         )
 
 
+@cli.command()
+@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default=None,
+    help="Language of the text (default: guessed).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "table"]),
+    default="jsonl",
+    show_default=True,
+)
+@click.option("--title", metavar="TEXT", help="The report's headline (helps name the programme).")
+def claims(file: Any, lang: str | None, fmt: str, title: str | None) -> None:
+    """The firm claims of any text FILE (or - for stdin), without a database: one JSON object a
+    line with firm, firm_zh, group (the parent), status (applied, approved, operating,
+    withdrawn), programme, programme_key, evidence (the sentence), stage (attach, attach-parse or
+    propagate) and cue. A first line without final punctuation is read as a headline and makes
+    no claim."""
+    from extract.document import guess_language
+    from extract.text_claims import CLAIM_FIELDS, claims_of_text
+
+    text = file.read()
+    found = claims_of_text(text, lang or guess_language(text), title=title)
+    if fmt == "jsonl":
+        for c in found:
+            click.echo(json.dumps(c.as_dict(), ensure_ascii=False))
+        return
+    rows = [{k: escape(str(v or "")) for k, v in c.as_dict().items()} for c in found]
+    columns = [(f, f) for f in CLAIM_FIELDS if f not in {"cue", "programme_key"}]
+    _emit(rows, "table", columns, "Claims")
+
+
 @cli.group()
 def export() -> None:
     """Export data to CSV or JSON files."""

@@ -25,6 +25,7 @@ from extract.sources import chinadaily as chinadaily_pages
 from extract.sources import miit as miit_pages
 from extract.sources import xinhua as xinhua_pages
 from extract.tagging import get_tagger
+from extract.text_claims import records
 from storage.db import Database
 from storage.models import FetchedPage, Source
 from storage.repository import replace_claims, replace_mentions, save_document, sync_entities
@@ -159,7 +160,10 @@ def _process_batch(
                 s, document, mentions, context.entity_ids, tagger_version
             )
             classification = classify(doc.title, doc.text, context.programmes)
-            claims = extract_claims(mentions, doc.language) if classification.is_pilot else []
+            claims = []
+            if classification.is_pilot or classification.programme:
+                found = extract_claims(mentions, doc.language, text=doc.text)
+                claims = records(found, doc.text, classification.programme, context.programmes)
             counts = extract_counts(doc.text, doc.language) if classification.is_pilot else []
             summary.claims += replace_claims(
                 s, document, classification, claims, counts, context.entity_ids, context.names

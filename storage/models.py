@@ -235,6 +235,8 @@ class Claim(Base):
     programme_name: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), index=True)
     evidence: Mapped[str] = mapped_column(Text)
+    stage: Mapped[str | None] = mapped_column(String(20))  # attach | attach-parse | propagate
+    cue: Mapped[str | None] = mapped_column(String(200))
     reported_at: Mapped[datetime | None] = mapped_column(index=True)
     extractor_version: Mapped[str] = mapped_column(String(50))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

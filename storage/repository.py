@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 
 from extract import EXTRACTOR_VERSION
 from extract.claims import CLAIMS_VERSION, Count
-from extract.claims import Claim as ExtractedClaim
 from extract.document import ExtractedDocument
 from extract.gazetteer import Gazetteer
 from extract.programmes import Classification
 from extract.tagging import TaggedMention
+from extract.text_claims import ClaimRecord
 from storage.models import (
     Claim,
     Document,
@@ -138,7 +138,7 @@ def replace_claims(
     session: Session,
     document: Document,
     classification: Classification,
-    claims: list[ExtractedClaim],
+    claims: list[ClaimRecord],
     counts: list[Count],
     entity_ids: dict[str, int],
     names: dict[str, str],
@@ -160,22 +160,22 @@ def replace_claims(
         for c in session.scalars(select(Claim).where(Claim.document_id == document.id))
     }
     session.execute(delete(Claim).where(Claim.document_id == document.id))
-    if not classification.is_pilot:
-        return 0
     for c in claims:
-        entity_id = entity_ids.get(c.firm) if c.firm else None
-        firm_name = names.get(c.firm, c.firm_surface) if c.firm else c.firm_surface
+        entity_id = entity_ids.get(c.entity) if c.entity else None
+        firm_name = names.get(c.entity, c.firm) if c.entity else c.firm
         session.add(
             Claim(
                 document_id=document.id,
                 document_version=document.version,
                 entity_id=entity_id,
-                firm_name=firm_name,
-                firm_surface=c.firm_surface[:300],
-                programme=classification.programme,
-                programme_name=classification.programme_name,
+                firm_name=firm_name[:300],
+                firm_surface=c.surface[:300],
+                programme=(c.programme_key or classification.programme or "")[:100] or None,
+                programme_name=c.programme or classification.programme_name,
                 status=c.status,
                 evidence=c.evidence,
+                stage=c.stage,
+                cue=c.cue[:200],
                 reported_at=document.published_at,
                 extractor_version=CLAIMS_VERSION,
                 # a claim found again keeps the time it was first stored (digests rely on it)

@@ -125,11 +125,16 @@ def test_classification() -> None:
     )
     assert approvals.programme == "vats-opening-pilot" and approvals.kind == "approvals"
     other = classify(
+        "Shenzhen expands low-altitude economy pilot to more districts",
+        "Drone delivery pilot zones now cover five districts; the pilot started in 2023.",
+    )
+    assert other.is_pilot and other.programme is None and other.kind == "expansion"
+    assert other.programme_name == "Shenzhen expands low-altitude economy pilot to more districts"
+    robotaxi = classify(
         "Shanghai expands autonomous driving pilot to more districts",
         "Robotaxi pilot zones now cover five districts; the pilot started in 2023.",
     )
-    assert other.is_pilot and other.programme is None and other.kind == "expansion"
-    assert other.programme_name == "Shanghai expands autonomous driving pilot to more districts"
+    assert robotaxi.programme == "autonomous-driving-licences"  # on the watch-list now
     assert not classify("BYD opens a factory in Hefei", "BYD said output will rise.").is_pilot
 
 

@@ -1,0 +1,171 @@
+"""Claims that read structure and context (issue 8): lists of any length with appositives and
+pre-modifiers, verbless lists and anaphora taking the document's context, selection and licence
+wording, Chinese organisations found by the statistical model, headlines and intentions that make
+no claim, and the programme of every claim. Sentences are written for the project (the first is
+the worked example quoted in the issue), not copied from reporting."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from extract.claims import extract_claims
+from extract.programmes import programme_at, unlisted_key, unlisted_name
+from extract.tagging import get_tagger
+from extract.text_claims import claims_of_text
+from policywatch.cli import cli
+
+
+def groups(text: str, lang: str = "en") -> set[tuple[str, str]]:
+    return {(c.group, c.status) for c in claims_of_text(text, lang)}
+
+
+def test_founding_example_gives_all_five_applicants() -> None:
+    text = (
+        "Tesla is among the first foreign companies to submit an application for the pilot, "
+        "along with other firms such as Trafigura, Siemens’ healthcare unit, HSBC’s fintech "
+        "subsidiary, and Unity, a US-based game engine developer."
+    )
+    assert groups(text) == {
+        ("Tesla", "applied"),
+        ("Trafigura", "applied"),
+        ("Siemens", "applied"),
+        ("HSBC", "applied"),
+        ("Unity", "applied"),
+    }
+
+
+def test_participation_wording_and_premodified_names() -> None:
+    text = (
+        "Tesla is among the first to participate in the pilot program, along with other "
+        "companies such as commodity trader Trafigura, Siemens Healthineers and Unity."
+    )
+    assert groups(text) == {
+        ("Tesla", "approved"),
+        ("Trafigura", "approved"),
+        ("Siemens", "approved"),
+        ("Unity", "approved"),
+    }
+
+
+def test_a_verbless_continuation_takes_the_status_of_its_context() -> None:
+    text = (
+        "Tesla was among the first foreign firms to apply for the telecom pilot. "
+        "The first group also includes commodity firm Trafigura, a fintech subsidiary of HSBC "
+        "and game engine developer Unity."
+    )
+    found = {(c.group, c.status, c.stage) for c in claims_of_text(text, "en")}
+    assert ("Tesla", "applied", "attach") in found
+    assert {(g, s) for g, s, stage in found if stage == "propagate"} == {
+        ("Trafigura", "applied"),
+        ("HSBC", "applied"),
+        ("Unity", "applied"),
+    }
+
+
+def test_an_anaphor_hands_the_new_status_to_the_firms_of_the_context() -> None:
+    en = "HSBC and Unity applied for the QFLP pilot in March. The above applications have been approved."
+    assert groups(en) == {
+        ("HSBC", "applied"),
+        ("Unity", "applied"),
+        ("HSBC", "approved"),
+        ("Unity", "approved"),
+    }
+    zh = "特斯拉和托克提交了试点申请。上述申请已获批准。"
+    assert groups(zh, "zh") == {
+        ("Tesla", "applied"),
+        ("Trafigura", "applied"),
+        ("Tesla", "approved"),
+        ("Trafigura", "approved"),
+    }
+
+
+def test_acronyms_and_names_the_model_takes_for_places_are_firms_inside_a_list() -> None:
+    text = (
+        "Nine consortia led by Changan, BYD, NIO, FAW, GAC and Yutong were selected for the "
+        "intelligent connected vehicle pilot, said analysts at Morgan Stanley."
+    )
+    found = groups(text)
+    for firm in ("Changan", "BYD", "NIO", "FAW", "GAC", "Yutong"):
+        assert any(g.startswith(firm) and s == "approved" for g, s in found), (firm, found)
+    assert not any("Morgan" in g for g, _ in found)  # the source of the report is no claimant
+
+
+def test_intentions_denials_headlines_and_programme_names_make_no_claim() -> None:
+    assert groups("Apple is preparing to apply for the pilot, while Amazon declined.") == set()
+    assert groups("Huawei and Xiaomi are not on the list of pilot firms.") == set()
+    headline = "Tesla, HSBC approved for telecom pilot\nThe ministry published the list today."
+    assert groups(headline) == set()
+    assert groups("The Value-Added Telecom Pilot was approved by the State Council.") == set()
+
+
+def test_chinese_firms_without_suffix_or_alias_are_found_by_the_model() -> None:
+    text = "长安汽车、比亚迪、广汽、上汽、蔚来等企业组成的联合体入选首批智能网联汽车准入和上路通行试点。"
+    found = {c.firm for c in claims_of_text(text, "zh") if c.status == "approved"}
+    assert {"长安汽车", "广汽", "上汽", "蔚来"} <= found | {c for c in found}, found
+    assert "BYD" in found
+
+
+def test_chinese_licence_and_opening_wording() -> None:
+    assert groups("中信证券和易方达基金获得QFLP试点额度。", "zh") == {
+        ("中信证券", "approved"),
+        ("易方达基金", "approved"),
+    }
+    found = claims_of_text("上海百汇医院作为外商独资医院昨日正式开业。", "zh")
+    assert [(c.firm, c.status, c.programme_key) for c in found] == [
+        ("上海百汇医院", "operating", "wfoe-hospitals-pilot")
+    ]
+
+
+def test_chinese_speaker_and_intention() -> None:
+    assert groups("据渣打银行分析师表示，中信证券拟申请试点。", "zh") == set()
+
+
+def test_every_claim_carries_its_programme() -> None:
+    text = (
+        "BYD joined the intelligent connected vehicle access pilot in June. "
+        "Separately, HSBC won a QFLP quota in Shanghai."
+    )
+    by_firm = {c.group: c.programme_key for c in claims_of_text(text, "en")}
+    assert by_firm == {"BYD": "icv-access-pilot", "HSBC": "qflp-pilot"}
+
+
+def test_unlisted_programmes_are_named_from_the_text_and_grouped() -> None:
+    name = unlisted_name("EHang was selected for the low-altitude economy pilot programme.")
+    assert name == "low-altitude economy pilot programme"
+    assert unlisted_key(name) == unlisted_key("the Low-Altitude Economy pilot program")
+    programme, zh_name = programme_at("", "亿航入选低空经济试点城市。")
+    assert programme is None and zh_name == "低空经济试点城市"
+
+
+def test_claims_command_prints_one_json_object_a_line() -> None:
+    text = "特斯拉、汇丰金融科技等外资企业已提交增值电信业务试点申请。"
+    result = CliRunner().invoke(cli, ["claims", "-"], input=text)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert {(r["firm"], r["group"], r["status"]) for r in rows} == {
+        ("Tesla", "Tesla", "applied"),
+        ("HSBC Fintech", "HSBC", "applied"),
+    }
+    assert all(r["programme_key"] == "vats-opening-pilot" and r["evidence"] for r in rows)
+    assert set(rows[0]) == {
+        "firm",
+        "firm_zh",
+        "group",
+        "status",
+        "programme",
+        "programme_key",
+        "evidence",
+        "stage",
+        "cue",
+    }
+
+
+def test_oversize_lists_keep_every_member() -> None:
+    names = ["Airbus", "Siemens", "Deutsche Telekom", "HSBC", "Tesla", "Unity", "Trafigura"]
+    text = "The first batch of approved firms includes " + ", ".join(names[:-1])
+    text += f" and {names[-1]}."
+    mentions = get_tagger("en").tag(text)
+    found = {c.firm_surface for c in extract_claims(mentions, "en", text=text)}
+    assert found == set(names)
