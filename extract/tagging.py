@@ -12,6 +12,7 @@ the tagger and parser) is not loaded for tagging. The parser runs later, on clai
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -229,6 +230,10 @@ class Tagger:
     def _mentions(self, doc: Doc, original: str | None) -> list[TaggedMention]:
         """Mentions of a doc; ``original`` is the unfolded text (same length) for zh."""
         out: list[TaggedMention] = []
+        # sentence bounds once per doc (Span.sent walks the sentences again for every entity)
+        bounds = [(s.start, s.start_char, s.end_char) for s in doc.sents]
+        starts = [b[0] for b in bounds]
+        text = original if original is not None else doc.text  # Doc.text joins every token
         for ent in doc.ents:
             if ent.label_ not in KEEP_LABELS:
                 continue
@@ -240,8 +245,8 @@ class Tagger:
                 # an id inherited from a token inside a longer span (深圳 in 深圳市X公司)
                 key = None
             key = key or self._link(matched)
-            text = original if original is not None else doc.text
-            sent = ent.sent
+            _first, sent_start, sent_end = bounds[bisect_right(starts, ent.start) - 1]
+            sentence = text[sent_start:sent_end]
             out.append(
                 TaggedMention(
                     surface=text[ent.start_char : ent.end_char].strip(),
@@ -250,12 +255,8 @@ class Tagger:
                     kind=self._kind(ent, key),
                     start=ent.start_char,
                     end=ent.end_char,
-                    sentence=text[sent.start_char : sent.end_char].strip(),
-                    sentence_start=sent.start_char
-                    + (
-                        len(text[sent.start_char : sent.end_char])
-                        - len(text[sent.start_char : sent.end_char].lstrip())
-                    ),
+                    sentence=sentence.strip(),
+                    sentence_start=sent_start + len(sentence) - len(sentence.lstrip()),
                 )
             )
         return out

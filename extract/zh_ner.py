@@ -15,7 +15,8 @@ from typing import Any
 
 # LAC was trained on sentences; long inputs are cut at punctuation into pieces of at most this size
 _MAX_PIECE = 256
-_PIECE_END = re.compile(r"[。！？；\n]|[，、：](?=.)")
+_PIECE_END = re.compile(r"[。！？；\n]")
+_PIECE_FALLBACK = re.compile(r"[，、：,:]")
 
 
 @lru_cache(maxsize=1)
@@ -36,8 +37,11 @@ def _pieces(text: str) -> list[tuple[int, str]]:
     start = 0
     while start < len(text):
         end = min(len(text), start + _MAX_PIECE)
-        if end < len(text):
-            cuts = [m.end() for m in _PIECE_END.finditer(text, start, end)]
+        sentence_end = _PIECE_END.search(text, start, end)
+        if sentence_end:  # one sentence at a time
+            end = sentence_end.end()
+        elif end < len(text):
+            cuts = [m.end() for m in _PIECE_FALLBACK.finditer(text, start, end)]
             if cuts:
                 end = cuts[-1]
         out.append((start, text[start:end]))
@@ -45,12 +49,21 @@ def _pieces(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def org_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of organisation names in ``text`` (simplified characters)."""
+# LAC costs about 25 µs a character on one core: it reads the sentences where a firm can be a
+# claimant (a status word or a list); the gazetteer and suffix patterns cover the rest
+_WORTH_READING = re.compile(
+    r"申请|申报|报名|获批|批准|批复|核准|获准|同意|入选|进入|列入|纳入|名单|首批|牌照|许可|资格|额度|开业|开诊|"
+    r"运营|上线|撤回|驳回|参与|参加|加入|颁发|发放|包括|、"
+)
+
+
+def org_spans(text: str, everything: bool = False) -> list[tuple[int, int]]:
+    """Character spans of organisation names in ``text`` (simplified characters), from the
+    pieces worth reading (all of them with ``everything``)."""
     lac = _lac()
     spans: list[tuple[int, int]] = []
     for offset, piece in _pieces(text):
-        if not piece.strip():
+        if not piece.strip() or not (everything or _WORTH_READING.search(piece)):
             continue
         pos = offset
         for word, tag in lac.run(piece):
