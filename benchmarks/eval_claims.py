@@ -160,6 +160,7 @@ def load_real(cache: Path, split: str) -> tuple[list[dict], int]:
     items, missing = [], 0
     paths = [REAL_DIR / f"labels_{lang}.jsonl" for lang in ("en", "zh")]
     paths += [REAL_DIR / f"labels_test_{lang}.jsonl" for lang in ("en", "zh")]
+    paths += [REAL_DIR / f"labels_test2_{lang}.jsonl" for lang in ("en", "zh")]
     for path in paths:
         if not path.exists():
             continue
@@ -331,10 +332,10 @@ def main() -> int:
     )
     parser.add_argument(
         "--split",
-        choices=["dev", "holdout", "test", "all"],
+        choices=["dev", "holdout", "test", "test2", "all"],
         default="all",
-        help="dev and holdout: the development set; test: the reports labelled after the "
-        "extractor was tuned, never used for tuning",
+        help="dev and holdout: the development set; test: the first fresh set, scored once "
+        "and then used for development; test2: the second fresh set, never used for tuning",
     )
     args = parser.parse_args()
     if args.real:
