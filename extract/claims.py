@@ -96,6 +96,9 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"|\bapplications?\b[^.;]{0,50}?\b(?:is|are|was|were|remains?|has been|have been) "
         r"(?:still )?(?:pending|under review|accepted)\b|\bawaiting\b|\baccepted for review\b"
         r"|\bresubmitted\b"
+        r"|\b(?:approved|accepted|received|reviewing|processing|considering|granted)\s+"
+        r"(?:[A-Z][\w&.-]*\s+){0,3}[A-Z][\w&.-]*['’]s? (?:[\w-]+ ){0,3}?"
+        r"(?:application|bid|request)s?\b"
         r"|\b(?:its|their) (?:[\w-]+ ){0,3}?applications?\b"
         r"(?= (?:would|will|could|may|might|is|are)\b)",
         False,
@@ -118,7 +121,8 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"|\b(?:enter(?:ed|ing|s)?|admitted (?:to|into)|accepted into|(?:are|is|were|was) on) "
         r"(?:the |this |its )?(?:[\w-]+ ){0,3}?(?:pilot|list|programme|program|project|batch)\b"
         r"|\b(?:been |are |were |is |was )(?:included|allowed to|permitted to|cleared to)\b"
-        r"|\binvolved in (?:\w+ ){0,3}?(?:pilot|projects?)\b|\b(?:was|were) issued\b",
+        r"|\binvolved in (?:\w+ ){0,3}?(?:pilot|projects?)\b|\b(?:was|were) issued\b"
+        r"|\b(?:expanded|broadened|widened|changed) (?:its|their) business scope\b",
         True,
     ),
     (
@@ -132,7 +136,10 @@ _EN_CUES: list[tuple[str, str, bool]] = [
     (
         "applied",
         r"\bsought\b(?! to)|\bseeking\b(?! to)|\bseeks\b(?! to)"
-        r"|\bappl(?:ied|ying|ies)\b(?! \w+ speeds?)"
+        r"|\bappl(?:ied|ying)\b(?! \w+ speeds?)"
+        r"(?! to (?:the|all|foreign|its|their|both|these|those|such|other|any|every|each|them|"
+        r"it)\b)"
+        r"|\bapplies (?=for\b)"
         r"|\bto apply\b(?! \w+ speeds?)"
         r"|\b(?:submit|submits|submitted|submitting|file|files|filed|filing|lodge|lodged|"
         r"lodging|sent|send|made|make|put in)\b[^.;]{0,30}?\bapplications?\b"
@@ -150,7 +157,7 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"|\b(?:the (?:list|companies|firms|enterprises|applicants|participants) "
         r"(?:also )?(?:includes?|including|are|were))\b|\balso includes?\b|\bothers? include\b"
         r"|\bnamely\b|\bthe (?:\w+ ){0,2}(?:companies|firms|carmakers|automakers|enterprises|"
-        r"applicants|participants|consortia|members) (?:are|were|include)\b"
+        r"applicants|participants|consortia|members)(?:, [^,.;]{1,40},)? (?:are|were|include)\b"
         r"|\blist of (?:participants|applicants|pilot \w+|approved \w+|\w+ firms|\w+ companies)\b",
         False,
     ),
@@ -171,8 +178,8 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
         "operating",
         r"正式(?:开展|运营|上线|开业|营业|投入运营|开通|开诊|启用|投用)|开始运营|投入运营|已开展(?:相关)?业务|"
         r"(?:已在|已于|起在)[^，。；]{0,12}开展[^，。；]{0,14}业务|上线[^，。；]{0,10}服务|"
-        r"开始[^，。；]{0,15}(?:提供|运营|服务|接诊)|持续运营|继续运营|(?<!首次)开诊(?!许可|运营的)|开业(?!许可)|试运营(?!许可|牌照|资格)|落地运营|"
-        r"投入使用|启动运营|开通运营|发行(?:了)?[^，。；]{0,16}(?:产品|基金)|(?:首单|首只|首支)[^，。；]{0,12}落地",
+        r"开始[^，。；]{0,15}(?:提供|运营|服务|接诊)|持续运营|继续运营|(?<!首次)开诊(?!许可|运营的|仪式)|开业(?!许可)|试运营(?!许可|牌照|资格)|落地运营|"
+        r"投入使用|启动运营|开通运营|商业化运营|开通[^，。；]{0,10}(?:服务|线路|运营)|发行(?:了)?[^，。；]{0,16}(?:产品|基金)|(?:首单|首只|首支)[^，。；]{0,12}落地",
         True,
     ),
     (
@@ -188,7 +195,7 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
         r"通过(?:了)?(?:审[批核]|评估|安全评估|评审)|批准(?:了)?|同意[^，。；]{0,30}(?:开展|设立|试点)|"
         r"入选|进入[^，。；]{0,16}名单|进入(?:了)?[^，。；]{0,24}试点|获得[^，。；]{0,20}首批|核准(?:设立)?|新获|颁发|发放|"
         r"获[^，。；]{0,4}(?:牌照|许可|资格|额度)|列入[^，。；]{0,16}(?:名单|首批|试点)|纳入[^，。；]{0,16}试点|"
-        r"(?:成为|确定为|确定)[^，。；]{0,16}(?:首批|试点)|"
+        r"(?:成为|确定为|确定)[^，。；]{0,16}(?:首批|试点)|经营范围变更|变更经营范围|准予备案|(?:审查|审核|评审|评估)通过|"
         r"首批(?:获批|试点|入选)[^，。；申]{0,8}(?:企业|公司|机构|单位)|获得[^，。；]{0,8}资格",
         True,
     ),
@@ -200,7 +207,7 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
     (
         "applied",
         r"(?:提交|递交|提出)(?:了)?[^，。；]{0,24}申请(?!要求|条件)|申请[^，。；]{0,8}?(?:提交|递交)|已申请|"
-        r"申请(?:加入|参与|参加|开展|设立|试点)|报名|(?<!集中|试点)申报(?!的|阶段|工作|方案|材料|条件|要求)|提出申请|申请了",
+        r"申请(?:加入|参与|参加|开展|设立|试点)|向[^，。；]{0,12}申请(?!要求|条件|贷款|融资|补贴)|报名|(?<!集中|试点)申报(?!的|阶段|工作|方案|材料|条件|要求)|提出申请|申请了",
         True,
     ),
     (
@@ -220,7 +227,8 @@ _EN_BLOCKERS = re.compile(
     r"declined to|ready to|prepar(?:es|ing|ed) to|preparing|eligible|can|should|must|invited|"
     r"encouraged|welcome[sd]?|rumou?red|reportedly considering|seek to|looking to|in talks|"
     r"eyeing|keen|interested|would like|forecast|predicted|anticipated|once|when it|to be|"
-    r"imminent|touting|touted|possible|potential|speculat\w*|rumors?|rumours?)\b"
+    r"imminent|touting|touted|possible|potential|speculat\w*|rumors?|rumours?|needs? to|"
+    r"has to|have to|required to|seek(?:s|ing)? to|sought to|trying to|tries to|looking to)\b"
     r"|\?|n't\b",
     re.I,
 )
@@ -238,7 +246,12 @@ _ROLE_BEFORE_EN = re.compile(
     r"(?:according to|analysts? (?:at|from|with)|than|unlike|partner(?:ed|ing|s)? "
     r"with|rivals?|competitors?|suppliers? to|clients? of|customers? of|reported by|cited by|"
     r"from research firm|research firm|consultancy|law firm|backing from|backed by|"
-    r"invested by|investors? (?:include|including|such as)|shareholders?)\s+(?:the\s+)?$",
+    r"invested by|investors? (?:include|including|such as)|shareholders?|"
+    r"rivals?,? (?:including|such as|like)|competitors?,? (?:including|such as|like)|"
+    r"(?:joint venture|venture|JV|partnership|tie-up|alliance|cooperation|deal) (?:with|between)|"
+    r"partner(?:ed|ing|s)? (?:with)?|stake in|stakes in|with (?:its )?(?:local )?partners?|"
+    r"(?:NYSE|NASDAQ|Nasdaq|HKEX|HKG|SSE|SZSE)\s*:|unit of|subsidiary of)"
+    r"\s+(?:the\s+)?$",
     re.I,
 )
 _ROLE_AFTER_EN = re.compile(r"^\s*(?:analysts?|estimates?|research|report|reported)\b", re.I)
@@ -302,16 +315,17 @@ _GOV_OR_MEDIA = re.compile(
     r"Newswire|Wire|Agency|Area|Conference|Expo|Summit|Exhibition|Mobile)\b"
     r"|(?:部|委|局|办|厅|政府|协会|大学|学院|报|社|网|电视台|管委会|委员会|办公室|中心|研究院|研究所|法院|海关|新区|自贸区|自由贸易试验区|试验区|示范区|园区|交易所|监会|总局|署|联合会|商会)$"
     r"|^(?:国务院|商务部|工信部|工业和信息化部|国家|中国人民银行|央行|证监会|银保监会|金融监管总局|外汇局|网信办)"
+    r"|大学(?!.*医院)"
 )
 # programme names and other non-firms that NER labels ORG ("Value-Added Telecom Pilot")
 _NOT_A_FIRM = re.compile(
     r"\b(?:pilot|program(?:me)?s?|scheme|initiative|project|plan|policy|zone|FTZ|list|"
     r"measures?|regulations?|rules?|law|act|catalogue|negative list|opening-up|belt and road|"
     r"GDP|CPI|PMI|RMB|yuan|internet data cent(?:re|er)s?|content delivery)\b"
-    r"|\bqualified (?:foreign|domestic)\b|\bfull self-driving\b|\bdemonstration area\b"
+    r"|\brenminbi\b|\bqualified (?:foreign|domestic)\b|\bfull self-driving\b|\bdemonstration area\b"
     r"|\blimited partner(?:ship)?\b|\binstitut(?:es|ions)\b"
     r"|试点|计划|方案|政策|办法|规定|清单|目录|名单|工程|项目|行动|战略|示范|条例|通知|意见|评估|申报|审批|"
-    r"许可|支持下|试运营|载人"
+    r"许可|支持下|试运营|载人|^(?:一|两|三|该|这|那|某)家|仪式"
     r"|^(?:中国|我国|全国|国内|深圳经济特区|[\u4e00-\u9fff]{2,4}[市区])?(?:智能网联|新能源|自动驾驶|无人驾驶|网联|"
     r"电信|通信|金融|医疗|互联网|数据|外资|外商|汽车|增值电信)[\u4e00-\u9fff]{0,4}$"
     r"|(?:行业|产业|业)$",
@@ -323,7 +337,7 @@ _NOT_FIRM_ACRONYMS = frozenset(
     "GDP CPI PMI RMB CEO CFO CTO CIO US USA UK EU UN WTO APEC ASEAN G20 SAR PRC CPC NPC CPPCC "
     "MIIT MOFCOM NDRC CAC CSRC CBIRC NFRA SAFE PBOC PBC SASAC NHC CCTV CGTN CNS 5G 4G L2 L3 L4 "
     "L5 V2G V2X C-V2X OTA ADAS IPO ETF ESG FDI WFOE WFOES JV JVS SEZ SEZS GBA R&D IT ICT IOT "
-    "API SDK OS CAR CNY USD HKD FSD NOA FMC BJHAD".split()
+    "API SDK OS CAR CNY USD HKD FSD NOA FMC BJHAD NYSE NASDAQ HKEX SSE SZSE".split()
 )
 _HEADLINE_END = re.compile(r"[.!?。！？:：”\"』」)]\s*$")
 _SENTENCE_SPLIT_EN = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?[A-Z0-9(])|\n+")
@@ -461,8 +475,8 @@ def _place_names() -> frozenset[str]:
 
 
 def _is_place_name(surface: str) -> bool:
-    name = re.sub(r"^(?:the|The)\s+", "", surface.strip())
-    return name in _place_names()
+    name = re.sub(r"^(?:the|The)\s+|['’]s?$", "", surface.strip())
+    return name in _place_names() or (name.isupper() and name.title() in _place_names())
 
 
 def _maybe_firm_place(m: TaggedMention) -> bool:
@@ -609,6 +623,31 @@ def _expand_zh_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm
             ):
                 out.append(_Firm(m, a, b))
     return sorted(out, key=lambda f: f.start)
+
+
+def _excluded_roles(
+    sentence: str, firms: list[_Firm], lang: str, extra: set | None = None
+) -> set[int]:
+    """Indices of firms that are speakers, sources, partners or rivals; the exclusion runs on
+    along a list ("its rivals, including Pony.ai, WeRide and AutoX")."""
+    out = {
+        i
+        for i, f in enumerate(firms)
+        if _role_excluded(sentence, f, lang, firms) or (extra and (f.start, f.end) in extra)
+    }
+    tight = re.compile(r"^\s*(?:,|、|，|和|与|及)?\s*(?:and\s+|or\s+)?$")
+    for i in range(1, len(firms)):
+        if i - 1 in out and i not in out:
+            if tight.match(sentence[firms[i - 1].end : firms[i].start]) and not _speaker_only(
+                sentence, firms[i - 1], lang
+            ):
+                out.add(i)
+    return out
+
+
+def _speaker_only(sentence: str, firm: _Firm, lang: str) -> bool:
+    after = sentence[firm.end : firm.end + 30]
+    return bool((_SPEAKER_AFTER_ZH if lang == "zh" else _SPEAKER_AFTER_EN).match(after))
 
 
 def _role_excluded(
@@ -806,19 +845,75 @@ def _parser():  # type: ignore[no-untyped-def]
     return spacy.load(EN_MODEL, exclude=["ner", "lemmatizer", "senter"])
 
 
+# verbs whose subject is the authority, not the firm ("Shanghai granted HSBC a quota")
+_GIVING = {
+    "grant",
+    "issue",
+    "approve",
+    "award",
+    "permit",
+    "give",
+    "license",
+    "select",
+    "choose",
+    "name",
+    "allow",
+    "authorize",
+    "authorise",
+    "clear",
+    "offer",
+    "admit",
+    "include",
+    "list",
+}
 _REPORTING = {"say", "tell", "note", "add", "accord", "report", "estimate", "cite", "quote"}
 
 
 def _parse_roles(
-    sentence: str, firms: list[_Firm]
+    sentence: str, firms: list[_Firm], cues: list[_Cue] | None = None
 ) -> tuple[set[tuple[int, int]], list[tuple[int, int]]]:
     """From the dependency parse: firms whose path to the root passes a reporting verb or
-    "according to"/"by" (speakers, sources, agents), and proper-noun list members the NER missed
-    (conjuncts and appositions of a firm)."""
+    "according to" (speakers, sources), and proper nouns the NER missed: conjuncts of a firm,
+    and the subject or recipient of a status verb ("Pony.ai has been granted …", "issued to
+    Xihu Group")."""
     doc = _parser()(sentence)
     excluded: set[tuple[int, int]] = set()
     extra: list[tuple[int, int]] = []
     covered = [(f.start, f.end) for f in firms]
+
+    def add(token) -> None:  # type: ignore[no-untyped-def]
+        if token.pos_ != "PROPN" or token.ent_type_ in {"PERSON"}:
+            return
+        left = min(t.i for t in token.subtree if t.dep_ in {"compound", "flat"} or t is token)
+        start, end = doc[left].idx, token.idx + len(token.text)
+        if doc[left].is_title or doc[left].text[:1].isupper():
+            if not any(a < end and start < b for a, b in covered):
+                covered.append((start, end))
+                extra.append((start, end))
+
+    for cue in cues or []:
+        if cue.status == CONTEXT or cue.blocked:
+            continue
+        span = doc.char_span(cue.start, cue.end, alignment_mode="expand")
+        if span is None:
+            continue
+        verb = next((t for t in span if t.pos_ in {"VERB", "AUX"}), span.root)
+        while verb.pos_ not in {"VERB", "AUX"} and verb.head is not verb:
+            verb = verb.head
+        giver = verb.lemma_.lower() in _GIVING
+        for child in verb.children:
+            if child.dep_ == "nsubjpass" or (child.dep_ == "nsubj" and not giver):
+                add(child)
+            elif giver and child.dep_ in {"dobj", "dative"} and child.pos_ == "PROPN":
+                add(child)  # "the city granted Pony.ai a permit"
+            elif child.dep_ in {"dative", "prep"} and child.lower_ in {"to", "for"}:
+                for grandchild in child.children:
+                    if grandchild.dep_ == "pobj":
+                        add(grandchild)
+            elif child.dep_ == "agent":
+                for grandchild in child.children:
+                    if grandchild.dep_ == "pobj" and verb.lemma_.lower().startswith("appl"):
+                        add(grandchild)  # "applied for by Changan"
     for firm in firms:
         span = doc.char_span(firm.start, firm.end, alignment_mode="expand")
         if span is None:
@@ -999,11 +1094,16 @@ def extract_claims(
         sentence = sent.folded
         cues = _cues(sentence, lang)
         firms = firm_candidates(sentence, sent.mentions, lang)
-        excluded = {i for i, f in enumerate(firms) if _role_excluded(sentence, f, lang, firms)}
+        excluded = _excluded_roles(sentence, firms, lang)
         live = [c for c in cues if not c.blocked]
         stage = "attach"
-        if lang == "en" and use_parser and firms and live:
-            parse_excluded, extra = _parse_roles(sent.text, firms)
+        if (
+            lang == "en"
+            and use_parser
+            and live
+            and (firms or any(c.status != CONTEXT for c in live))
+        ):
+            parse_excluded, extra = _parse_roles(sent.text, firms, live)
             for start, end in extra:
                 m = TaggedMention(
                     surface=sent.text[start:end],
@@ -1019,11 +1119,7 @@ def extract_claims(
                     firms.append(_Firm(m, start, end))
                     stage = "attach-parse"
             firms.sort(key=lambda f: f.start)
-            excluded = {
-                i
-                for i, f in enumerate(firms)
-                if (f.start, f.end) in parse_excluded or _role_excluded(sentence, f, lang, firms)
-            }
+            excluded = _excluded_roles(sentence, firms, lang, parse_excluded)
         since_context += 1
         found_here: list[tuple[TaggedMention, str, str, str]] = []  # (mention, status, cue, stage)
         if firms:
@@ -1052,6 +1148,7 @@ def extract_claims(
                 and since_context <= 2
                 and not negation.search(sentence)
                 and not (_ZH_BLOCKERS if lang == "zh" else _EN_BLOCKERS).search(sentence)
+                and not (lang == "en" and _HEARSAY_EN.search(sentence))
                 and (list_re.search(sentence) or _verbless_list(sentence, firms))
             ):
                 for i, firm in enumerate(firms):
@@ -1079,6 +1176,14 @@ def extract_claims(
         elif real_live and not firms:
             context_status = real_live[-1].status  # "applications came from foreign firms:"
             since_context = 0
+        elif not firms and any(c.status == CONTEXT for c in live):
+            # "The chosen automakers include:" opens a list on the following lines
+            context_status = document_status or (
+                "approved"
+                if _SELECTED.search(sentence) or _LIST_OF_PILOTS.search(sentence)
+                else None
+            )
+            since_context = 0
         elif any(c.blocked for c in cues):
             context_status, context_firms = None, []
         # a parent named beside its own subsidiary is context ("Siemens Healthineers, the medical
@@ -1090,6 +1195,11 @@ def extract_claims(
     return list(claims.values())
 
 
+_SELECTED = re.compile(
+    r"\b(?:chosen|selected|approved|granted|shortlisted|licensed|participating)\b|入选|获批|批准",
+    re.I,
+)
+_HEARSAY_EN = re.compile(r"\b(?:said to|candidates?|next|reportedly|rumou?red|tipped)\b", re.I)
 _LIST_OF_PILOTS = re.compile(
     r"batch|list|cohort|participants|consortia|首批|第一批|第二批|第三批|本批|名单|分别",
     re.I,
