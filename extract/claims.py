@@ -122,14 +122,20 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"(?:the |this |its )?(?:[\w-]+ ){0,3}?(?:pilot|list|programme|program|project|batch)\b"
         r"|\b(?:been |are |were |is |was )(?:included|allowed to|permitted to|cleared to)\b"
         r"|\binvolved in (?:\w+ ){0,3}?(?:pilot|projects?)\b|\b(?:was|were) issued\b"
-        r"|\b(?:expanded|broadened|widened|changed) (?:its|their) business scope\b",
+        r"|\b(?:expanded|broadened|widened|changed) (?:its|their) business scope\b"
+        r"|\bauthori[sz]ed to\b"
+        r"|\b(?:licen[cs]es?|permits?|plates?|quotas?) (?:were |was |have been )?"
+        r"(?:offered|issued|granted|awarded|given|allocated) (?:jointly )?to\b"
+        r"|\b(?:taken|took|take|gained|gain|won|secured|obtained) (?:majority|full|a controlling|"
+        r"controlling) (?:control|ownership|stakes?)\b"
+        r"|\bown(?:s|ing)? (?:a )?(?:majority|controlling) stakes?\b",
         True,
     ),
     (
         "approved",  # participating is taking part with the regulator's approval
         r"\b(?:participat(?:e|es|ed|ing)|took part|take part|takes part|taking part|"
         r"join(?:s|ed|ing)? (?:the |this |a )?(?:[\w-]+ ){0,5}?(?:pilot|programme|program|scheme|"
-        r"list|batch|trial)|(?:is|are|was|were|become|became) (?:among )?(?:the )?"
+        r"list|batch|trial|tests?|testing)|(?:is|are|was|were|become|became) (?:among )?(?:the )?"
         r"(?:first )?(?:participants|members|pilot (?:firms|companies|enterprises)))\b",
         True,
     ),
@@ -158,7 +164,10 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"(?:also )?(?:includes?|including|are|were))\b|\balso includes?\b|\bothers? include\b"
         r"|\bnamely\b|\bthe (?:\w+ ){0,2}(?:companies|firms|carmakers|automakers|enterprises|"
         r"applicants|participants|consortia|members)(?:, [^,.;]{1,40},)? (?:are|were|include)\b"
-        r"|\blist of (?:participants|applicants|pilot \w+|approved \w+|\w+ firms|\w+ companies)\b",
+        r"|\blist of (?:participants|applicants|pilot \w+|approved \w+|\w+ firms|\w+ companies)\b"
+        r"|\b(?:other )?participants (?:in|of) the (?:[\w-]+ ){0,3}?"
+        r"(?:pilot|programme|program|scheme)(?: (?:include|are|were))?\b"
+        r"|\bparticipating (?:[\w-]+ ){0,2}?include\b",
         False,
     ),
 ]
@@ -1201,7 +1210,7 @@ _SELECTED = re.compile(
 )
 _HEARSAY_EN = re.compile(r"\b(?:said to|candidates?|next|reportedly|rumou?red|tipped)\b", re.I)
 _LIST_OF_PILOTS = re.compile(
-    r"batch|list|cohort|participants|consortia|首批|第一批|第二批|第三批|本批|名单|分别",
+    r"batch|list|cohort|participants|participating|consortia|首批|第一批|第二批|第三批|本批|名单|分别",
     re.I,
 )
 
