@@ -237,7 +237,9 @@ _EN_BLOCKERS = re.compile(
     r"encouraged|welcome[sd]?|rumou?red|reportedly considering|seek to|looking to|in talks|"
     r"eyeing|keen|interested|would like|forecast|predicted|anticipated|once|when it|to be|"
     r"imminent|touting|touted|possible|potential|speculat\w*|rumors?|rumours?|needs? to|"
-    r"has to|have to|required to|seek(?:s|ing)? to|sought to|trying to|tries to|looking to)\b"
+    r"has to|have to|required to|seek(?:s|ing)? to|sought to|trying to|tries to|looking to|"
+    r"moving toward|moving towards|working toward|working towards|on track to|anticipat\w*|"
+    r"eagerly)\b"
     r"|\?|n't\b",
     re.I,
 )
@@ -274,8 +276,10 @@ _SAID_BEFORE = re.compile(r"\b(?:said|says|told|according to)\s+(?:the\s+)?$", r
 _SPEAKER_AFTER_ZH = re.compile(
     r"^(?:表示|称|证实|透露|宣布|发言人|负责人|相关负责人|董事长|总裁|总经理|首席)"
 )
-_ROLE_BEFORE_ZH = re.compile(r"(?:据|根据|援引|携手|相比|比|不同于|分析师|记者)$")
-_ROLE_AFTER_ZH = re.compile(r"^(?:认为|指出|介绍|分析|报道|研究|数据|预计|预测|分析师|人士)")
+_ROLE_BEFORE_ZH = re.compile(r"(?:据|根据|援引|携手|相比|比|不同于|分析师|记者|从)$")
+_ROLE_AFTER_ZH = re.compile(
+    r"^(?:认为|指出|介绍|分析|报道|研究|数据|预计|预测|分析师|人士|方面|\d{1,2}月\d{1,2}日(?:消息|讯|电))"
+)
 _CLAUSE_BREAK_EN = re.compile(r"[,;:()\"“”]|\b(?:and|but|while|whereas|which|who|after|as)\b", re.I)
 _CLAUSE_BREAK_ZH = re.compile(r"[，；：（）“”]")
 _LIST_GAP_EN = re.compile(
@@ -331,10 +335,14 @@ _NOT_A_FIRM = re.compile(
     r"\b(?:pilot|program(?:me)?s?|scheme|initiative|project|plan|policy|zone|FTZ|list|"
     r"measures?|regulations?|rules?|law|act|catalogue|negative list|opening-up|belt and road|"
     r"GDP|CPI|PMI|RMB|yuan|internet data cent(?:re|er)s?|content delivery)\b"
-    r"|\brenminbi\b|\bqualified (?:foreign|domestic)\b|\bfull self-driving\b|\bdemonstration area\b"
+    r"|\brenminbi\b|\bconnect\b|\bqualified (?:foreign|domestic)\b|\bfull self-driving\b"
+    r"|\bdemonstration area\b"
     r"|\blimited partner(?:ship)?\b|\binstitut(?:es|ions)\b"
     r"|试点|计划|方案|政策|办法|规定|清单|目录|名单|工程|项目|行动|战略|示范|条例|通知|意见|评估|申报|审批|"
     r"许可|支持下|试运营|载人|^(?:一|两|三|该|这|那|某)家|仪式"
+    r"|^(?:[两三四五六七八九十\d]+家)?(?:民营|外资|中资|合资|国有|股份制|城商|农商|地方|境外|境内|公募|私募|美国|"
+    r"中国|国内|国外)?(?:银行|券商|证券公司|基金公司|保险公司|支付机构|企业|公司|机构|合作伙伴|伙伴|主发起人|发起人|"
+    r"运营商|银行卡|资)$"
     r"|^(?:中国|我国|全国|国内|深圳经济特区|[\u4e00-\u9fff]{2,4}[市区])?(?:智能网联|新能源|自动驾驶|无人驾驶|网联|"
     r"电信|通信|金融|医疗|互联网|数据|外资|外商|汽车|增值电信)[\u4e00-\u9fff]{0,4}$"
     r"|(?:行业|产业|业)$",
@@ -346,7 +354,8 @@ _NOT_FIRM_ACRONYMS = frozenset(
     "GDP CPI PMI RMB CEO CFO CTO CIO US USA UK EU UN WTO APEC ASEAN G20 SAR PRC CPC NPC CPPCC "
     "MIIT MOFCOM NDRC CAC CSRC CBIRC NFRA SAFE PBOC PBC SASAC NHC CCTV CGTN CNS 5G 4G L2 L3 L4 "
     "L5 V2G V2X C-V2X OTA ADAS IPO ETF ESG FDI WFOE WFOES JV JVS SEZ SEZS GBA R&D IT ICT IOT "
-    "API SDK OS CAR CNY USD HKD FSD NOA FMC BJHAD NYSE NASDAQ HKEX SSE SZSE".split()
+    "API SDK OS CAR CNY USD HKD FSD NOA FMC BJHAD NYSE NASDAQ HKEX SSE SZSE CBRC CIRC CAAC NAFMII "
+    "QDIE AOC UAM SAMR MPS MOT MOF SAT SFC HKMA MAS FCA SEC PBC PBOC MIIT NFRA".split()
 )
 _HEADLINE_END = re.compile(r"[.!?。！？:：”\"』」)]\s*$")
 _SENTENCE_SPLIT_EN = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?[A-Z0-9(])|\n+")
@@ -496,6 +505,17 @@ def _maybe_firm_place(m: TaggedMention) -> bool:
         and m.surface not in _country_names()
         and m.surface.upper() not in _NOT_FIRM_ACRONYMS
     )
+
+
+_GOV_ACRONYM_INTRO = re.compile(
+    r"(?:Ministry|Commission|Bureau|Administration|Council|Committee|Authority|Regulator|Office|"
+    r"Association|Agency|Department|Exchange|Bank of China)[^()]{0,80}\(([A-Z]{2,8})\)"
+)
+
+
+def gov_acronyms(text: str) -> frozenset[str]:
+    """Acronyms a text introduces for a government body: "… Administration of China (CAAC)"."""
+    return frozenset(m.group(1) for m in _GOV_ACRONYM_INTRO.finditer(text))
 
 
 def firm_candidates(sentence: str, mentions: list[TaggedMention], lang: str) -> list[_Firm]:
@@ -1097,12 +1117,17 @@ def extract_claims(
     claims: dict[tuple[str, str, str], Claim] = {}
     context_status: str | None = None
     document_status: str | None = None  # the last status claimed anywhere before
+    document_gov = gov_acronyms(text or " ".join(s.text for s in sentences))
     context_firms: list[TaggedMention] = []
     since_context = 99
     for sent in sentences:
         sentence = sent.folded
         cues = _cues(sentence, lang)
-        firms = firm_candidates(sentence, sent.mentions, lang)
+        firms = [
+            f
+            for f in firm_candidates(sentence, sent.mentions, lang)
+            if f.mention.surface not in document_gov
+        ]
         excluded = _excluded_roles(sentence, firms, lang)
         live = [c for c in cues if not c.blocked]
         stage = "attach"
