@@ -15,6 +15,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from policywatch import __version__
 from policywatch.config import DEFAULT_SOURCES, Config, load_config
@@ -250,7 +251,8 @@ def _emit(rows: list[dict[str, Any]], fmt: str, columns: list[tuple[str, str]], 
     for _key, header in columns:
         table.add_column(header, overflow="fold")
     for row in rows:
-        table.add_row(*[str(row.get(key) or "") for key, _ in columns])
+        # crawled text is data, never markup: Text cells are not parsed for [tags]
+        table.add_row(*[Text(str(row.get(key) or "")) for key, _ in columns])
     console.print(table)
 
 
@@ -479,7 +481,10 @@ def sources(ctx: Context) -> None:
         table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(
-            r["source"], r["last_run"], r["status"], r["counts"], r["last_error"], r["warning"]
+            *(
+                Text(str(r[k] or ""))
+                for k in ("source", "last_run", "status", "counts", "last_error", "warning")
+            )
         )
     console.print(table)
 

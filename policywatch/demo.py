@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from policywatch.config import Config
 from policywatch.mirror import Mirror
@@ -95,7 +96,7 @@ def run_demo(config: Config, workdir: Path, *, keep: bool, console: Console) -> 
     table.add_column("title")
     table.add_column("mentions", justify="right")
     for (title, day, source), n in sorted(docs.items(), key=lambda kv: kv[0][1], reverse=True):
-        table.add_row(day, source, title, str(n))
+        table.add_row(day, source, Text(title or ""), str(n))
     console.print(table)
     for kind, title in (("company", "Firms"), ("city", "Cities"), ("province", "Provinces")):
         counts = Counter(
@@ -115,7 +116,7 @@ def run_demo(config: Config, workdir: Path, *, keep: bool, console: Console) -> 
         for col in ("name", "中文", "mentions", "documents"):
             t.add_column(col)
         for (name, zh), n in counts.most_common(15):
-            t.add_row(name, zh, str(n), str(docs_per[(name, zh)]))
+            t.add_row(Text(name), Text(zh), str(n), str(docs_per[(name, zh)]))
         console.print(t)
 
     from storage.firms import FirmFilter, firm_rows
@@ -127,8 +128,8 @@ def run_demo(config: Config, workdir: Path, *, keep: bool, console: Console) -> 
         t.add_column(col)
     for row in firms:
         t.add_row(
-            row["firm"],
-            row["firm_zh"] or "",
+            Text(row["firm"]),
+            Text(row["firm_zh"] or ""),
             row["status"],
             row["first_reported"],
             row["last_reported"],
