@@ -195,7 +195,9 @@ def crawl(
         counts = ", ".join(f"{k}={v}" for k, v in sorted(summary.counts.items())) or "nothing"
         console.print(f"crawl {summary.source}: {summary.status} ({counts})", soft_wrap=True)
         if summary.error:
-            err_console.print(f"[yellow]warning[/]: {summary.source}: {escape(summary.error)}")
+            err_console.print(
+                f"[yellow]warning[/]: {summary.source}: {escape(summary.error)}", soft_wrap=True
+            )
     if then_process:
         _run_process(db, redo_all=False, config=ctx.config)
     if any(s.status != "ok" for s in summaries):
