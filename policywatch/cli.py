@@ -445,7 +445,7 @@ def export_mentions(
 
 
 @cli.command()
-@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+@click.argument("file", type=click.File("rb"), default="-")
 @click.option(
     "--lang",
     type=click.Choice(["en", "zh"]),
@@ -454,15 +454,23 @@ def export_mentions(
 )
 def tag(file: Any, lang: str | None) -> None:
     """Print the mentions in a text FILE (or - for stdin) as JSON lines:
-    surface, label, entity, kind, start, end (plus the entity's canonical name)."""
+    surface, label, entity, kind, start, end (plus the entity's canonical name).
+
+    Any encoding (UTF-8 expected; others are detected) and any length (long texts are tagged in
+    pieces; offsets are into the whole text)."""
     from extract.document import guess_language
     from extract.gazetteer import load_gazetteer
     from extract.tagging import get_tagger
+    from policywatch.textinput import CHUNK_CHARS, decode_text, tag_long_text
 
-    text = file.read()
+    name = "standard input" if file.name in ("-", "<stdin>") else file.name
+    text, encoding = decode_text(file.read(), name)
+    if encoding not in ("utf-8", "ascii"):
+        err_console.print(f"read {name} as {encoding}", highlight=False)
     tagger = get_tagger(lang or guess_language(text))
     entities = load_gazetteer().entities
-    for m in tagger.tag(text):
+    limit = min(CHUNK_CHARS, tagger.nlp.max_length)
+    for m in tag_long_text(tagger.tag, text, limit):
         row = m.as_dict()
         row["entity_name"] = entities[m.entity].name if m.entity else None
         row.pop("sentence")

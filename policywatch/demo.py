@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from policywatch.config import Config
+from policywatch.errors import PolicywatchError
 from policywatch.mirror import Mirror
 
 DEMO_SITE = Path(__file__).parent / "demo_site"
@@ -44,7 +45,16 @@ def run_demo(config: Config, workdir: Path, *, keep: bool, console: Console) -> 
         write_csv,
     )
 
-    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+        probe = workdir / ".policywatch-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise PolicywatchError(
+            f"Cannot write the demo files in {workdir} ({exc.strerror}): choose a writable "
+            "folder with --workdir."
+        ) from None
     db_path = workdir / "demo.db"
     if not keep:
         for suffix in ("", "-wal", "-shm"):

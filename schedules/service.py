@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -31,6 +31,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from policywatch.config import Config
+from policywatch.errors import PolicywatchError
 from storage.db import Database
 
 log = logging.getLogger("policywatch.service")
@@ -54,11 +55,26 @@ class CrawlBusy(Exception):
 
 
 @contextmanager
+def _lock_file(config: Config, name: str) -> Iterator[IO[str]]:
+    """The open lock file ``<data dir>/locks/<name>`` (created when missing)."""
+    folder = config.data_dir / "locks"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / name, "w")
+    except OSError as exc:
+        raise PolicywatchError(
+            f"Cannot create the lock file {folder / name} ({exc.strerror}): the data directory "
+            f"{config.data_dir} must be writable even when the database lives elsewhere; set "
+            "POLICYWATCH_HOME or data_dir in the config file to a writable directory."
+        ) from None
+    with handle:
+        yield handle
+
+
+@contextmanager
 def source_lock(config: Config, source: str) -> Iterator[None]:
     """One crawl of a source at a time on this machine (service jobs and `policywatch crawl`)."""
-    folder = config.data_dir / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / f"crawl-{source}.lock", "w") as handle:
+    with _lock_file(config, f"crawl-{source}.lock") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -72,9 +88,7 @@ def source_lock(config: Config, source: str) -> Iterator[None]:
 @contextmanager
 def processing_lock(config: Config) -> Iterator[None]:
     """One `process` at a time on this machine (the service's and a manual one wait in turn)."""
-    folder = config.data_dir / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "process.lock", "w") as handle:
+    with _lock_file(config, "process.lock") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
