@@ -404,7 +404,8 @@ def export() -> None:
     "--output",
     type=click.Path(dir_okay=False, allow_dash=True),
     required=True,
-    help="File to write ('-' for standard output).",
+    help="File to write ('-' for standard output). A file is replaced only when complete; "
+    "pipes and devices are written in place; a symlink's target is written.",
 )
 @click.option("--entity", metavar="NAME")
 @click.option("--kind", type=click.Choice(KINDS))
@@ -418,30 +419,17 @@ def export_mentions(
     Streamed: memory does not grow with the number of rows. Cells starting with = + - @ are
     prefixed with ' so that spreadsheets do not run them as formulas.
     """
+    from policywatch.output import STDOUT_NAMES, describe, open_output
     from storage.queries import MENTION_COLUMNS, MentionFilter, iter_mentions, write_csv, write_json
 
     db = ctx.db()
     filt = MentionFilter(entity, kind, parse_day(since))
-    target = Path(output)
-    tmp = target.with_name(target.name + ".part") if output != "-" else None
-    with db.session() as s:
+    bom = fmt == "csv" and output not in STDOUT_NAMES  # the BOM lets Excel open UTF-8 files
+    with db.session() as s, open_output(output, "utf-8-sig" if bom else "utf-8") as fh:
         rows = iter_mentions(s, filt)
-        if tmp is None:
-            n = (
-                write_csv(rows, sys.stdout, MENTION_COLUMNS)
-                if fmt == "csv"
-                else write_json(rows, sys.stdout)
-            )
-            return
-        try:
-            with tmp.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as fh:
-                n = write_csv(rows, fh, MENTION_COLUMNS) if fmt == "csv" else write_json(rows, fh)
-        except OSError as exc:
-            raise PolicywatchError(
-                f"Cannot write {target} ({exc.strerror}): choose a writable path with -o."
-            ) from None
-    tmp.replace(target)
-    err_console.print(f"wrote {n} mentions to {target}")
+        n = write_csv(rows, fh, MENTION_COLUMNS) if fmt == "csv" else write_json(rows, fh)
+    if output not in STDOUT_NAMES:
+        err_console.print(f"wrote {n} mentions to {describe(output)}", highlight=False)
 
 
 @cli.command()
