@@ -258,6 +258,14 @@ def _emit(rows: list[dict[str, Any]], fmt: str, columns: list[tuple[str, str]], 
     console.print(table)
 
 
+def _say_capped(shown: int, total: int) -> None:
+    """On stderr (JSON on stdout stays valid): what the --limit left out."""
+    if total > shown:
+        err_console.print(
+            f"showing {shown} of {total}; use --limit {total} to see all", highlight=False
+        )
+
+
 @cli.command()
 @click.option("--source", type=click.Choice(SOURCE_NAMES))
 @click.option("--since", metavar="YYYY-MM-DD", help="Published on or after this day (Beijing).")
@@ -271,10 +279,12 @@ def documents(
     ctx: Context, source: str | None, since: str | None, search: str | None, limit: int, fmt: str
 ) -> None:
     """List stored documents, newest first (times in Beijing time)."""
-    from storage.queries import DocumentFilter, iter_documents, local_time
+    from storage.queries import DocumentFilter, count_documents, iter_documents, local_time
 
+    filt = DocumentFilter(source, parse_day(since), search)
     with ctx.db().session() as s:
-        rows = list(iter_documents(s, DocumentFilter(source, parse_day(since), search), limit))
+        rows = list(iter_documents(s, filt, limit))
+        total = count_documents(s, filt) if len(rows) >= limit else len(rows)
     if fmt == "table":
         for r in rows:
             r["published"] = local_time(r["published_at"], date_only=r["published_date_only"])
@@ -291,10 +301,16 @@ def documents(
         ],
         "Documents",
     )
+    _say_capped(len(rows), total)
 
 
 @cli.command()
-@click.option("--entity", metavar="NAME", help="Entity name (English or Chinese), key or surface.")
+@click.option(
+    "--entity",
+    metavar="NAME",
+    help="A whole entity name, Chinese name, alias or key (traditional characters fold: "
+    "匯豐 = 汇丰 = HSBC); includes its subsidiaries.",
+)
 @click.option("--kind", type=click.Choice(KINDS))
 @click.option("--since", metavar="YYYY-MM-DD", help="Documents published on or after this day.")
 @click.option("--source", type=click.Choice(SOURCE_NAMES))
@@ -313,10 +329,12 @@ def mentions(
     fmt: str,
 ) -> None:
     """Mentions of firms, organisations and places, with their sentence and source."""
-    from storage.queries import MentionFilter, iter_mentions, local_time
+    from storage.queries import MentionFilter, count_mentions, iter_mentions, local_time
 
+    filt = MentionFilter(entity, kind, parse_day(since), source)
     with ctx.db().session() as s:
-        rows = list(iter_mentions(s, MentionFilter(entity, kind, parse_day(since), source), limit))
+        rows = list(iter_mentions(s, filt, limit))
+        total = count_mentions(s, filt) if len(rows) >= limit else len(rows)
     if fmt == "table":
         for r in rows:
             r["published"] = local_time(r["published_at"], date_only=True)
@@ -334,6 +352,7 @@ def mentions(
         ],
         "Mentions",
     )
+    _say_capped(len(rows), total)
 
 
 @cli.command()
