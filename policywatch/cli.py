@@ -19,7 +19,7 @@ from rich.text import Text
 
 from policywatch import __version__
 from policywatch.config import DEFAULT_SOURCES, Config, load_config
-from policywatch.errors import DatabaseError, PolicywatchError
+from policywatch.errors import DatabaseError, MaskSecretsFilter, PolicywatchError, mask_secrets
 
 console = Console()
 err_console = Console(stderr=True)
@@ -35,6 +35,8 @@ def setup_logging(verbose: int, quiet: bool) -> None:
         datefmt="%H:%M:%S",
         stream=sys.stderr,
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(MaskSecretsFilter())  # passwords never reach a log line
     noisy = logging.DEBUG if verbose > 1 else logging.WARNING
     libraries = (
         "scrapy",
@@ -581,10 +583,11 @@ def main() -> None:
         err_console.print("Aborted.")
         sys.exit(130)
     except click.ClickException as exc:
+        exc.message = mask_secrets(exc.message)
         exc.show()
         sys.exit(exc.exit_code)
     except PolicywatchError as exc:
-        err_console.print(f"[red]Error[/]: {escape(str(exc))}", highlight=False, soft_wrap=True)
+        _print_error(str(exc))
         sys.exit(2)
     except KeyboardInterrupt:
         err_console.print("Interrupted.")
@@ -597,9 +600,15 @@ def main() -> None:
                 f"The database stopped answering ({str(exc.orig).strip().splitlines()[0]}): "
                 "check that it is running and reachable, then re-run; nothing was half-stored."
             )
-            err_console.print(f"[red]Error[/]: {escape(str(err))}", highlight=False, soft_wrap=True)
+            _print_error(str(err))
             sys.exit(2)
         raise
+
+
+def _print_error(message: str) -> None:
+    err_console.print(
+        f"[red]Error[/]: {escape(mask_secrets(message))}", highlight=False, soft_wrap=True
+    )
 
 
 if __name__ == "__main__":

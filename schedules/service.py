@@ -113,11 +113,14 @@ def crawl_source(source: str) -> None:
 
 
 def _run_child_crawl(ctx: ServiceContext, source: str) -> int:
-    command = [sys.executable, "-m", "policywatch", "--database", ctx.db.url, "crawl", source]
+    command = [sys.executable, "-m", "policywatch", "crawl", source]
     if ctx.config.path is not None:
         command[3:3] = ["--config", str(ctx.config.path)]
+    # the database URL (and its password) goes through the environment, which only this user
+    # can read (/proc/PID/environ), never on the command line, which every user can see
+    env = {**os.environ, "POLICYWATCH_DATABASE_URL": ctx.db.url}
     log.info("crawl source=%s starting (child process)", source)
-    child = subprocess.Popen(command, env=dict(os.environ))
+    child = subprocess.Popen(command, env=env)
     with ctx.children_lock:
         ctx.children.add(child)
     try:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
-from policywatch.errors import DatabaseError
+from policywatch.errors import DatabaseError, mask_secrets
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +29,8 @@ def safe_url(url: str) -> str:
     """The URL with any password hidden, for messages."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+    except (ArgumentError, ValueError):
+        return mask_secrets(url)
 
 
 def _normalise_url(url: str) -> str:
@@ -44,9 +44,9 @@ def make_engine(url: str) -> Engine:
     url = _normalise_url(url)
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise DatabaseError(
-            f"Database URL {url!r} is not a valid SQLAlchemy URL: use e.g. "
+            f"Database URL {mask_secrets(url)!r} is not a valid SQLAlchemy URL: use e.g. "
             "sqlite:////path/to/policywatch.db or postgresql://user@host:5432/dbname."
         ) from None
     backend = parsed.get_backend_name()
