@@ -141,6 +141,8 @@ def _close_run(source: str, store: CrawlStore, crawler: Crawler) -> CrawlSummary
         status, error = "blocked", "blocked by the site; backed off for the rest of the run"
     elif stats.get("policywatch/unreachable"):
         status, error = "failed", str(stats["policywatch/unreachable"])
+    elif reason == "shutdown":  # SIGTERM / SIGINT: Scrapy stored what it had fetched
+        status, error = "stopped", "stopped by a signal; the pages fetched so far are stored"
     elif reason != "finished":
         status, error = "failed", f"crawl ended: {reason}"
     elif store.counts.get("failed") and not store.counts.get("stored"):
