@@ -198,7 +198,8 @@ def crawl(
         console.print(f"crawl {summary.source}: {summary.status} ({counts})", soft_wrap=True)
         if summary.error:
             err_console.print(
-                f"[yellow]warning[/]: {summary.source}: {escape(summary.error)}", soft_wrap=True
+                f"[yellow]warning[/]: {summary.source}: {escape(mask_secrets(summary.error))}",
+                soft_wrap=True,
             )
     if then_process:
         _run_process(db, redo_all=False, config=ctx.config)
@@ -539,7 +540,7 @@ def digest(ctx: Context, since: str | None, fmt: str, send: bool, dry_run: bool)
     click.echo(outcome.text, nl=not outcome.text.endswith("\n"))
     if outcome.status == "failed":
         err_console.print(
-            f"[red]Error[/]: {escape(outcome.error or 'delivery failed')}; the "
+            f"[red]Error[/]: {escape(mask_secrets(outcome.error or 'delivery failed'))}; the "
             "digest was not marked delivered and will be sent again next time.",
             soft_wrap=True,
         )

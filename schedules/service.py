@@ -244,6 +244,8 @@ def sync_jobs(scheduler: BackgroundScheduler, config: Config) -> list[str]:
 def run_service(config: Config, db: Database, *, once: bool = False) -> int:
     """Run until SIGINT/SIGTERM (or, with ``once``, run the due jobs once and return)."""
     global _context
+    with processing_lock(config):  # the lock folder is usable: say so now, not in every job
+        pass
     _context = ServiceContext(config, db)
     scheduler = build_scheduler(db)
     scheduler.start(paused=True)

@@ -46,7 +46,7 @@ def test_unwritable_data_dir_with_the_database_elsewhere(cli: CLI, tmp_path: Pat
     blocker = tmp_path / "a-file"
     blocker.write_text("x", "utf-8")
     cli.env["POLICYWATCH_HOME"] = str(blocker / "home")  # cannot be created, even by root
-    for command in (["crawl", "chinadaily"], ["process"]):
+    for command in (["crawl", "chinadaily"], ["process"], ["run", "--once"]):
         msg = one_error_line(cli(*command, check=False))
         assert "lock file" in msg and "POLICYWATCH_HOME" in msg
 
