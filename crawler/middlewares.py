@@ -10,7 +10,11 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import DownloadConnectionRefusedError, IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    IgnoreRequest,
+)
 from scrapy.http import Response
 from scrapy.logformatter import LogFormatter
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -26,7 +30,8 @@ class NotInHostMap(IgnoreRequest):
 
 
 class HostUnreachable(IgnoreRequest):
-    """The host (or its mirror) refused the connection: not retried, the source gives up."""
+    """The host (or its mirror) refused the connection or does not resolve: not retried; the
+    source gives up."""
 
 
 def normalise_host(host: str) -> str:
@@ -49,6 +54,22 @@ class _UnreachableEchoFilter(logging.Filter):
 
 
 _ECHO_FILTER = _UnreachableEchoFilter()
+
+
+class OneLineFilter(logging.Filter):
+    """Scrapy logs a failed robots.txt download with the whole traceback of a network error:
+    keep the one line (the error is a network condition, not a bug)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+def quiet_library_tracebacks() -> None:
+    logger = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+    if not any(isinstance(f, OneLineFilter) for f in logger.filters):
+        logger.addFilter(OneLineFilter())
 
 
 def _stats(crawler: Crawler | None, key: str) -> None:
@@ -81,6 +102,7 @@ class HostMapMiddleware:
         self.gave_up = False
         if _ECHO_FILTER not in log.filters:
             log.addFilter(_ECHO_FILTER)
+        quiet_library_tracebacks()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> HostMapMiddleware:
@@ -162,30 +184,36 @@ class HostMapMiddleware:
         real = request.meta.pop(REAL_URL_KEY, None)
         if real is not None:
             request._set_url(real)
-        from twisted.internet.error import ConnectionRefusedError
+        from twisted.internet.error import ConnectionRefusedError, DNSLookupError
 
         if isinstance(exception, ConnectionRefusedError | DownloadConnectionRefusedError):
-            self._connection_refused(request, spider)
+            self._unreachable(request, spider, "connection refused")
+        if isinstance(exception, DNSLookupError | CannotResolveHostError):
+            self._unreachable(request, spider, "DNS lookup failed")
         return None
 
-    def _connection_refused(self, request: Request, spider: Spider | None) -> None:
+    def _unreachable(self, request: Request, spider: Spider | None, cause: str) -> None:
         host = normalise_host(urlsplit(request.url).hostname or "")
         target = self.host_map.get(host)
         self.refused[host] = self.refused.get(host, 0) + 1
-        _stats(self.crawler, "policywatch/connection_refused")
-        limit = 1 if target else self.refused_limit
+        key = "connection_refused" if cause == "connection refused" else "dns_failed"
+        _stats(self.crawler, f"policywatch/{key}")
+        # a mirror that refuses, or a name that does not resolve, will not change in seconds
+        limit = 1 if target or key == "dns_failed" else self.refused_limit
         if self.refused[host] >= limit and not self.gave_up:
             self.gave_up = True
+            where = f"{host} (mapped to {target})" if target else host
             if target:
-                message = (
-                    f"cannot connect to {host} (mapped to {target}): connection refused; check "
-                    "that the mirror is running on that address or fix the host map"
+                fix = "check that the mirror is running on that address or fix the host map"
+            elif key == "dns_failed":
+                fix = (
+                    "check the network and DNS (is this machine online?), or map the host to a "
+                    "local mirror with POLICYWATCH_HOST_MAP"
                 )
             else:
-                message = (
-                    f"cannot connect to {host}: connection refused {self.refused[host]} times; "
-                    "check the network and the site, or map the host to a mirror"
-                )
+                fix = "check the network and the site, or map the host to a mirror"
+            times = f" {self.refused[host]} times" if self.refused[host] > 1 else ""
+            message = f"cannot connect to {where}: {cause}{times}; {fix}"
             # the crawl summary prints the message (one line); -v shows when it happened
             log.debug("unreachable source=%s: %s", self._source(spider), message)
             if self.crawler is not None:
@@ -196,7 +224,7 @@ class HostMapMiddleware:
                     from scrapy.utils.defer import deferred_from_coro
 
                     deferred_from_coro(engine.close_spider_async(reason="unreachable"))
-        raise HostUnreachable(f"{host} refused the connection")
+        raise HostUnreachable(f"{host}: {cause}")
 
 
 class AuditedRedirectMiddleware(RedirectMiddleware):

@@ -134,6 +134,7 @@ def _close_run(source: str, store: CrawlStore, crawler: Crawler) -> CrawlSummary
         ("policywatch/refused_outside_host_map", "refused_outside_host_map"),
         ("policywatch/redirects_dropped", "redirects_dropped"),
         ("policywatch/connection_refused", "connection_refused"),
+        ("policywatch/dns_failed", "dns_failed"),
     ):
         if stats.get(stat):
             store.count(key, int(stats[stat]))

@@ -111,3 +111,15 @@ def test_unreachable_mirror_is_one_line_and_fast(cli: CLI, test_config: Path) ->
     assert "retry in" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if "storage.db" not in line]
     assert len(lines) == 1, result.stderr
+
+
+def test_mirror_name_that_does_not_resolve_is_one_line(cli: CLI) -> None:
+    result = cli(
+        "crawl", "chinadaily", host_map="www.chinadaily.com.cn=mirror.invalid:8081", check=False
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert (
+        "cannot connect to www.chinadaily.com.cn (mapped to mirror.invalid:8081): "
+        "DNS lookup failed" in result.stderr
+    )
+    assert "retry in" not in result.stderr
