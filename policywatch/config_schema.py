@@ -9,13 +9,29 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from policywatch.errors import ConfigError
 
 Seconds = float
+
+
+def _url(value: str) -> str:
+    if not value.startswith(("https://", "http://")) or " " in value.strip():
+        raise ValueError("must be a full http(s) URL such as 'https://www.chinadaily.com.cn/...'")
+    return value.strip()
+
+
+def _path(value: str) -> str:
+    if "://" in value or value.startswith("//") or not value.strip("/ "):
+        raise ValueError("must be a path on the site such as 'business/tech', not a URL")
+    return value.strip()
+
+
+Url = Annotated[str, AfterValidator(_url)]
+SitePath = Annotated[str, AfterValidator(_path)]
 
 
 class _Table(BaseModel):
@@ -48,17 +64,17 @@ class _SourceTable(_Table):
 
 
 class ChinaDailyTable(_SourceTable):
-    feeds: list[str] | None = None
-    sections: list[str] | None = None
+    feeds: list[Url] | None = None
+    sections: list[SitePath] | None = None
     max_list_pages: int | None = Field(default=None, ge=1)
 
 
 class XinhuaTable(_SourceTable):
-    hubs: list[str] | None = None
+    hubs: list[Url] | None = None
 
 
 class MiitTable(_SourceTable):
-    columns: list[str] | None = None
+    columns: list[SitePath] | None = None
     max_list_pages: int | None = Field(default=None, ge=1)
     search_cateid: str | None = None
 
@@ -170,10 +186,10 @@ def _where(loc: tuple[Any, ...]) -> str:
     """'key' at the top level, '[table] key' inside a table (as the user wrote it)."""
     if len(loc) >= 2 and loc[0] == "programmes" and isinstance(loc[1], int):
         return f"[[programmes]] entry {loc[1] + 1}" + (f" {_dotted(loc[2:])}" if loc[2:] else "")
-    table = tuple(p for p in loc[:-1])
-    key = loc[-1]
+    last = max(i for i, part in enumerate(loc) if not isinstance(part, int))
+    table, key = loc[:last], str(loc[last]) + "".join(f"[{i}]" for i in loc[last + 1 :])
     if not table:
-        return str(key)
+        return key
     return f"[{_dotted(table)}] {key}"
 
 
@@ -202,7 +218,7 @@ def explain(error: ValidationError, path: Path | None) -> ConfigError:
         return ConfigError(
             f"{where}: {_where(loc)} must be {expected}, not {value!r}; fix that value."
         )
-    message = str(first["msg"])
+    message = str(first["msg"]).removeprefix("Value error, ")
     message = message[0].lower() + message[1:]
     if first["type"] == "missing":
         return ConfigError(f"{where}: {_where(loc)} is missing; add it (see README).")

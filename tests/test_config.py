@@ -104,3 +104,19 @@ def test_a_valid_file_loads(tmp_path: Path) -> None:
     assert "xinhua" not in config.schedule.sources
     assert config.schedule.sources["miit"] == {"cron": "0 8 * * *"}
     assert config.programmes == [{"key": "k", "name": "N", "keywords_en": ["a", "b"]}]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '[sources.chinadaily]\nsections = ["business/tech", "https://evil.example/x"]\n',
+            "[sources.chinadaily] sections[1]",
+        ),
+        ('[sources.xinhua]\nhubs = ["english.news.cn/"]\n', "full http(s) URL"),
+        ('[sources.chinadaily]\nfeeds = ["rss/china_rss.xml"]\n', "full http(s) URL"),
+        ('[sources.miit]\ncolumns = ["//evil.example/x"]\n', "not a URL"),
+    ],
+)
+def test_urls_and_site_paths_are_checked(tmp_path: Path, text: str, expected: str) -> None:
+    assert expected in config_error(tmp_path, text)
