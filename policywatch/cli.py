@@ -142,7 +142,7 @@ def init(ctx: Context) -> None:
 
     engine = make_engine(ctx.config.database_url)
     before, after = migrate(engine)
-    where = safe_url(ctx.config.database_url)
+    where = escape(safe_url(ctx.config.database_url))
     if before == after:
         console.print(f"Database {where} is up to date (schema {after}).")
     else:
@@ -451,7 +451,7 @@ def export_mentions(
         rows = iter_mentions(s, filt)
         n = write_csv(rows, fh, MENTION_COLUMNS) if fmt == "csv" else write_json(rows, fh)
     if output not in STDOUT_NAMES:
-        err_console.print(f"wrote {n} mentions to {describe(output)}", highlight=False)
+        err_console.print(f"wrote {n} mentions to {escape(describe(output))}", highlight=False)
 
 
 @cli.command()
@@ -476,7 +476,7 @@ def tag(file: Any, lang: str | None) -> None:
     name = "standard input" if file.name in ("-", "<stdin>") else file.name
     text, encoding = decode_text(file.read(), name)
     if encoding not in ("utf-8", "ascii"):
-        err_console.print(f"read {name} as {encoding}", highlight=False)
+        err_console.print(f"read {escape(name)} as {encoding}", highlight=False)
     tagger = get_tagger(lang or guess_language(text))
     entities = load_gazetteer().entities
     limit = min(CHUNK_CHARS, tagger.nlp.max_length)

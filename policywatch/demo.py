@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -150,9 +151,10 @@ def run_demo(config: Config, workdir: Path, *, keep: bool, console: Console) -> 
     csv_path = workdir / "mentions.csv"
     with db.session() as s, csv_path.open("w", encoding="utf-8-sig", newline="") as fh:
         n = write_csv(iter_mentions(s, MentionFilter()), fh, MENTION_COLUMNS)
-    console.print(f"Wrote {n} mentions to {csv_path}")
+    console.print(f"Wrote {n} mentions to {escape(str(csv_path))}")
     console.print(
-        f"Demo database: {db_path}; try: policywatch --database sqlite:///{db_path} "
+        f"Demo database: {escape(str(db_path))}; try: policywatch --database "
+        f"sqlite:///{escape(str(db_path))} "
         "firms --format json",
         soft_wrap=True,
     )

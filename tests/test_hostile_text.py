@@ -115,3 +115,11 @@ def test_markup_in_crawled_text_prints_literally(db_url: str, cli: CLI) -> None:
     assert "[link=https://evil.example]click[/link]" in firms
     sources = assert_clean(cli("sources", check=False))
     assert "HTTP 500 [/] on [red]page" in sources
+
+
+def test_paths_with_brackets_print_literally(db_url: str, cli: CLI, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    seed_hostile(db_url)
+    target = tmp_path / "[bold]out[/].csv"
+    result = cli("export", "mentions", "-o", str(target))
+    assert f"wrote 3 mentions to {target}" in result.stderr.replace("\n", "")
+    assert target.exists()
