@@ -119,7 +119,7 @@ def test_markup_in_crawled_text_prints_literally(db_url: str, cli: CLI) -> None:
 
 def test_paths_with_brackets_print_literally(db_url: str, cli: CLI, tmp_path) -> None:  # type: ignore[no-untyped-def]
     seed_hostile(db_url)
-    target = tmp_path / "[bold]out[/].csv"
+    target = tmp_path / "[bold]out[red].csv"
     result = cli("export", "mentions", "-o", str(target))
     assert f"wrote 3 mentions to {target}" in result.stderr.replace("\n", "")
     assert target.exists()
