@@ -130,8 +130,20 @@ def _close_run(source: str, store: CrawlStore, crawler: Crawler) -> CrawlSummary
     stats: dict[str, Any] = crawler.stats.get_stats() if crawler.stats else {}
     reason = stats.get("finish_reason", "did not start")
     status, error = "ok", None
+    for stat, key in (
+        ("policywatch/refused_outside_host_map", "refused_outside_host_map"),
+        ("policywatch/redirects_dropped", "redirects_dropped"),
+        ("policywatch/connection_refused", "connection_refused"),
+        ("policywatch/dns_failed", "dns_failed"),
+    ):
+        if stats.get(stat):
+            store.count(key, int(stats[stat]))
     if store.counts.get("blocked"):
         status, error = "blocked", "blocked by the site; backed off for the rest of the run"
+    elif stats.get("policywatch/unreachable"):
+        status, error = "failed", str(stats["policywatch/unreachable"])
+    elif reason == "shutdown":  # SIGTERM / SIGINT: Scrapy stored what it had fetched
+        status, error = "stopped", "stopped by a signal; the pages fetched so far are stored"
     elif reason != "finished":
         status, error = "failed", f"crawl ended: {reason}"
     elif store.counts.get("failed") and not store.counts.get("stored"):

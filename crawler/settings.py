@@ -32,10 +32,13 @@ DEFAULT_REQUEST_HEADERS = {
 }
 
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.AuditedRedirectMiddleware": 600,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.RobotsAuditMiddleware": 560,
-    # last before the downloader: everything above it sees real URLs only
+    # last before the downloader: everything above it sees real URLs only; with a host map
+    # it is also the allow-list (unmapped hosts are refused, never sent)
     "crawler.middlewares.HostMapMiddleware": 950,
 }
 ITEM_PIPELINES = {
@@ -45,6 +48,8 @@ ITEM_PIPELINES = {
 
 # real host -> "127.0.0.1:PORT"; filled from POLICYWATCH_HOST_MAP / [crawl] host_map
 POLICYWATCH_HOST_MAP: dict[str, str] = {}
+# refused connections to one real host before its source gives up (1 for a mapped mirror)
+POLICYWATCH_REFUSED_LIMIT = 3
 
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"

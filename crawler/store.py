@@ -7,16 +7,22 @@ article is stored whole or not at all.
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import threading
 import zlib
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from storage.db import Database
 from storage.models import CrawlRun, FetchedPage
+from storage.runs import HEARTBEAT_SECONDS, HOST, mark_interrupted
 from storage.sources import ensure_source
+
+log = logging.getLogger("policywatch.crawl")
 
 
 class CrawlStore:
@@ -27,7 +33,14 @@ class CrawlStore:
         with db.session() as s:
             source = ensure_source(s, source_name)
             self.source_id = source.id
-            run = CrawlRun(source_id=source.id, counts={})
+            mark_interrupted(s, source.id)  # runs of this source whose process died
+            run = CrawlRun(
+                source_id=source.id,
+                counts={},
+                pid=os.getpid(),
+                host=HOST,
+                heartbeat_at=datetime.now(UTC),
+            )
             s.add(run)
             s.flush()
             self.run_id = run.id
@@ -38,6 +51,25 @@ class CrawlStore:
                     )
                 )
             )
+
+        self._stop = threading.Event()
+        self._heartbeat = threading.Thread(
+            target=self._beat, name=f"heartbeat-{source_name}", daemon=True
+        )
+        self._heartbeat.start()
+
+    def _beat(self) -> None:
+        """Refresh the run's heartbeat while the crawl lives (see storage.runs)."""
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            try:
+                with self.db.session() as s:
+                    s.execute(
+                        update(CrawlRun)
+                        .where(CrawlRun.id == self.run_id, CrawlRun.status == "running")
+                        .values(heartbeat_at=datetime.now(UTC))
+                    )
+            except Exception as exc:  # a busy or briefly unreachable database: try again later
+                log.debug("heartbeat of run %s not recorded: %s", self.run_id, exc)
 
     def is_known(self, canonical_url: str) -> bool:
         return canonical_url in self._known
@@ -78,10 +110,11 @@ class CrawlStore:
         return page_id
 
     def finish(self, status: str, last_error: str | None = None) -> None:
+        self._stop.set()
         with self.db.session() as s:
             run = s.get(CrawlRun, self.run_id)
             assert run is not None
-            run.finished_at = datetime.now(UTC)
+            run.finished_at = run.heartbeat_at = datetime.now(UTC)
             run.status = status
             run.counts = dict(sorted(self.counts.items()))
             run.last_error = last_error

@@ -15,10 +15,11 @@ import click
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from policywatch import __version__
 from policywatch.config import DEFAULT_SOURCES, Config, load_config
-from policywatch.errors import DatabaseError, PolicywatchError
+from policywatch.errors import DatabaseError, MaskSecretsFilter, PolicywatchError, mask_secrets
 
 console = Console()
 err_console = Console(stderr=True)
@@ -34,6 +35,8 @@ def setup_logging(verbose: int, quiet: bool) -> None:
         datefmt="%H:%M:%S",
         stream=sys.stderr,
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(MaskSecretsFilter())  # passwords never reach a log line
     noisy = logging.DEBUG if verbose > 1 else logging.WARNING
     libraries = (
         "scrapy",
@@ -139,7 +142,7 @@ def init(ctx: Context) -> None:
 
     engine = make_engine(ctx.config.database_url)
     before, after = migrate(engine)
-    where = safe_url(ctx.config.database_url)
+    where = escape(safe_url(ctx.config.database_url))
     if before == after:
         console.print(f"Database {where} is up to date (schema {after}).")
     else:
@@ -194,7 +197,10 @@ def crawl(
         counts = ", ".join(f"{k}={v}" for k, v in sorted(summary.counts.items())) or "nothing"
         console.print(f"crawl {summary.source}: {summary.status} ({counts})", soft_wrap=True)
         if summary.error:
-            err_console.print(f"[yellow]warning[/]: {summary.source}: {escape(summary.error)}")
+            err_console.print(
+                f"[yellow]warning[/]: {summary.source}: {escape(mask_secrets(summary.error))}",
+                soft_wrap=True,
+            )
     if then_process:
         _run_process(db, redo_all=False, config=ctx.config)
     if any(s.status != "ok" for s in summaries):
@@ -250,8 +256,17 @@ def _emit(rows: list[dict[str, Any]], fmt: str, columns: list[tuple[str, str]], 
     for _key, header in columns:
         table.add_column(header, overflow="fold")
     for row in rows:
-        table.add_row(*[str(row.get(key) or "") for key, _ in columns])
+        # crawled text is data, never markup: Text cells are not parsed for [tags]
+        table.add_row(*[Text(str(row.get(key) or "")) for key, _ in columns])
     console.print(table)
+
+
+def _say_capped(shown: int, total: int) -> None:
+    """On stderr (JSON on stdout stays valid): what the --limit left out."""
+    if total > shown:
+        err_console.print(
+            f"showing {shown} of {total}; use --limit {total} to see all", highlight=False
+        )
 
 
 @cli.command()
@@ -267,10 +282,12 @@ def documents(
     ctx: Context, source: str | None, since: str | None, search: str | None, limit: int, fmt: str
 ) -> None:
     """List stored documents, newest first (times in Beijing time)."""
-    from storage.queries import DocumentFilter, iter_documents, local_time
+    from storage.queries import DocumentFilter, count_documents, iter_documents, local_time
 
+    filt = DocumentFilter(source, parse_day(since), search)
     with ctx.db().session() as s:
-        rows = list(iter_documents(s, DocumentFilter(source, parse_day(since), search), limit))
+        rows = list(iter_documents(s, filt, limit))
+        total = count_documents(s, filt) if len(rows) >= limit else len(rows)
     if fmt == "table":
         for r in rows:
             r["published"] = local_time(r["published_at"], date_only=r["published_date_only"])
@@ -287,10 +304,16 @@ def documents(
         ],
         "Documents",
     )
+    _say_capped(len(rows), total)
 
 
 @cli.command()
-@click.option("--entity", metavar="NAME", help="Entity name (English or Chinese), key or surface.")
+@click.option(
+    "--entity",
+    metavar="NAME",
+    help="A whole entity name, Chinese name, alias or key (traditional characters fold: "
+    "匯豐 = 汇丰 = HSBC); includes its subsidiaries.",
+)
 @click.option("--kind", type=click.Choice(KINDS))
 @click.option("--since", metavar="YYYY-MM-DD", help="Documents published on or after this day.")
 @click.option("--source", type=click.Choice(SOURCE_NAMES))
@@ -309,10 +332,12 @@ def mentions(
     fmt: str,
 ) -> None:
     """Mentions of firms, organisations and places, with their sentence and source."""
-    from storage.queries import MentionFilter, iter_mentions, local_time
+    from storage.queries import MentionFilter, count_mentions, iter_mentions, local_time
 
+    filt = MentionFilter(entity, kind, parse_day(since), source)
     with ctx.db().session() as s:
-        rows = list(iter_mentions(s, MentionFilter(entity, kind, parse_day(since), source), limit))
+        rows = list(iter_mentions(s, filt, limit))
+        total = count_mentions(s, filt) if len(rows) >= limit else len(rows)
     if fmt == "table":
         for r in rows:
             r["published"] = local_time(r["published_at"], date_only=True)
@@ -330,6 +355,7 @@ def mentions(
         ],
         "Mentions",
     )
+    _say_capped(len(rows), total)
 
 
 @cli.command()
@@ -436,7 +462,8 @@ def export() -> None:
     "--output",
     type=click.Path(dir_okay=False, allow_dash=True),
     required=True,
-    help="File to write ('-' for standard output).",
+    help="File to write ('-' for standard output). A file is replaced only when complete; "
+    "pipes and devices are written in place; a symlink's target is written.",
 )
 @click.option("--entity", metavar="NAME")
 @click.option("--kind", type=click.Choice(KINDS))
@@ -450,34 +477,21 @@ def export_mentions(
     Streamed: memory does not grow with the number of rows. Cells starting with = + - @ are
     prefixed with ' so that spreadsheets do not run them as formulas.
     """
+    from policywatch.output import STDOUT_NAMES, describe, open_output
     from storage.queries import MENTION_COLUMNS, MentionFilter, iter_mentions, write_csv, write_json
 
     db = ctx.db()
     filt = MentionFilter(entity, kind, parse_day(since))
-    target = Path(output)
-    tmp = target.with_name(target.name + ".part") if output != "-" else None
-    with db.session() as s:
+    bom = fmt == "csv" and output not in STDOUT_NAMES  # the BOM lets Excel open UTF-8 files
+    with db.session() as s, open_output(output, "utf-8-sig" if bom else "utf-8") as fh:
         rows = iter_mentions(s, filt)
-        if tmp is None:
-            n = (
-                write_csv(rows, sys.stdout, MENTION_COLUMNS)
-                if fmt == "csv"
-                else write_json(rows, sys.stdout)
-            )
-            return
-        try:
-            with tmp.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as fh:
-                n = write_csv(rows, fh, MENTION_COLUMNS) if fmt == "csv" else write_json(rows, fh)
-        except OSError as exc:
-            raise PolicywatchError(
-                f"Cannot write {target} ({exc.strerror}): choose a writable path with -o."
-            ) from None
-    tmp.replace(target)
-    err_console.print(f"wrote {n} mentions to {target}")
+        n = write_csv(rows, fh, MENTION_COLUMNS) if fmt == "csv" else write_json(rows, fh)
+    if output not in STDOUT_NAMES:
+        err_console.print(f"wrote {n} mentions to {escape(describe(output))}", highlight=False)
 
 
 @cli.command()
-@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+@click.argument("file", type=click.File("rb"), default="-")
 @click.option(
     "--lang",
     type=click.Choice(["en", "zh"]),
@@ -486,15 +500,23 @@ def export_mentions(
 )
 def tag(file: Any, lang: str | None) -> None:
     """Print the mentions in a text FILE (or - for stdin) as JSON lines:
-    surface, label, entity, kind, start, end (plus the entity's canonical name)."""
+    surface, label, entity, kind, start, end (plus the entity's canonical name).
+
+    Any encoding (UTF-8 expected; others are detected) and any length (long texts are tagged in
+    pieces; offsets are into the whole text)."""
     from extract.document import guess_language
     from extract.gazetteer import load_gazetteer
     from extract.tagging import get_tagger
+    from policywatch.textinput import CHUNK_CHARS, decode_text, tag_long_text
 
-    text = file.read()
+    name = "standard input" if file.name in ("-", "<stdin>") else file.name
+    text, encoding = decode_text(file.read(), name)
+    if encoding not in ("utf-8", "ascii"):
+        err_console.print(f"read {escape(name)} as {encoding}", highlight=False)
     tagger = get_tagger(lang or guess_language(text))
     entities = load_gazetteer().entities
-    for m in tagger.tag(text):
+    limit = min(CHUNK_CHARS, tagger.nlp.max_length)
+    for m in tag_long_text(tagger.tag, text, limit):
         row = m.as_dict()
         row["entity_name"] = entities[m.entity].name if m.entity else None
         row.pop("sentence")
@@ -515,7 +537,10 @@ def sources(ctx: Context) -> None:
         table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(
-            r["source"], r["last_run"], r["status"], r["counts"], r["last_error"], r["warning"]
+            *(
+                Text(str(r[k] or ""))
+                for k in ("source", "last_run", "status", "counts", "last_error", "warning")
+            )
         )
     console.print(table)
 
@@ -551,7 +576,7 @@ def digest(ctx: Context, since: str | None, fmt: str, send: bool, dry_run: bool)
     click.echo(outcome.text, nl=not outcome.text.endswith("\n"))
     if outcome.status == "failed":
         err_console.print(
-            f"[red]Error[/]: {escape(outcome.error or 'delivery failed')}; the "
+            f"[red]Error[/]: {escape(mask_secrets(outcome.error or 'delivery failed'))}; the "
             "digest was not marked delivered and will be sent again next time.",
             soft_wrap=True,
         )
@@ -595,10 +620,11 @@ def main() -> None:
         err_console.print("Aborted.")
         sys.exit(130)
     except click.ClickException as exc:
+        exc.message = mask_secrets(exc.message)
         exc.show()
         sys.exit(exc.exit_code)
     except PolicywatchError as exc:
-        err_console.print(f"[red]Error[/]: {escape(str(exc))}", highlight=False, soft_wrap=True)
+        _print_error(str(exc))
         sys.exit(2)
     except KeyboardInterrupt:
         err_console.print("Interrupted.")
@@ -611,9 +637,15 @@ def main() -> None:
                 f"The database stopped answering ({str(exc.orig).strip().splitlines()[0]}): "
                 "check that it is running and reachable, then re-run; nothing was half-stored."
             )
-            err_console.print(f"[red]Error[/]: {escape(str(err))}", highlight=False, soft_wrap=True)
+            _print_error(str(err))
             sys.exit(2)
         raise
+
+
+def _print_error(message: str) -> None:
+    err_console.print(
+        f"[red]Error[/]: {escape(mask_secrets(message))}", highlight=False, soft_wrap=True
+    )
 
 
 if __name__ == "__main__":

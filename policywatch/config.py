@@ -21,6 +21,7 @@ import platformdirs
 from apscheduler.triggers.cron import CronTrigger
 
 from policywatch import __version__
+from policywatch.config_schema import ConfigFile, validate
 from policywatch.errors import ConfigError
 
 DEFAULT_CONTACT = "https://github.com/policywatch/policywatch"
@@ -161,6 +162,63 @@ class Config:
             raise ConfigError(f"Unknown source {name!r}; known sources: {known}.") from None
 
 
+_TARGET = re.compile(r"^(?P<host>[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\]):(?P<port>\d{1,5})$")
+
+
+def _host_map_entry(host: str, target: str, origin: str) -> tuple[str, str]:
+    """One normalised entry: the real host (lower case, no default port) and ``host:port``."""
+    raw_host, raw_target = host, target
+    host, target = host.strip().lower().rstrip("."), target.strip()
+    if "://" in host or "/" in host or not host:
+        raise ConfigError(
+            f"Bad host map key {raw_host!r} in {origin}: write the real host alone, e.g. "
+            "'www.chinadaily.com.cn' (no scheme, no path)."
+        )
+    name, colon, port = host.rpartition(":")
+    if colon:
+        if port not in ("80", "443"):
+            raise ConfigError(
+                f"Bad host map key {raw_host!r} in {origin}: the real sites use ports 80 and "
+                "443 only; write the host without a port."
+            )
+        host = name
+    if "://" in target:
+        raise ConfigError(
+            f"Bad host map target {raw_target!r} for {host} in {origin}: write host:port "
+            "without a scheme, e.g. '127.0.0.1:8081' (mirrors are reached over plain HTTP)."
+        )
+    match = _TARGET.match(target)
+    if not match or not 0 < int(match["port"]) < 65536:
+        raise ConfigError(
+            f"Bad host map target {raw_target!r} for {host} in {origin}: write it as "
+            "host:port with a numeric port, e.g. '127.0.0.1:8081'."
+        )
+    return host, target.lower()
+
+
+def normalise_host_map(mapping: Any, origin: str) -> dict[str, str]:
+    """A host map from a table or ``real.host=127.0.0.1:8081,...`` text, checked and normalised:
+    keys are lower-case hosts without a default port, targets ``host:port``."""
+    if isinstance(mapping, str):
+        return parse_host_map(mapping, origin)
+    if not isinstance(mapping, dict):
+        raise ConfigError(
+            f"In {origin}: host_map must be a table such as "
+            '{ "www.chinadaily.com.cn" = "127.0.0.1:8081" }, '
+            f"not {mapping!r}."
+        )
+    result: dict[str, str] = {}
+    for host, target in mapping.items():
+        if not isinstance(target, str):
+            raise ConfigError(
+                f"Bad host map target {target!r} for {host} in {origin}: write it as a string "
+                "'host:port', e.g. '127.0.0.1:8081'."
+            )
+        key, value = _host_map_entry(str(host), target, origin)
+        result[key] = value
+    return result
+
+
 def parse_host_map(text: str, origin: str) -> dict[str, str]:
     """Parse ``real.host=127.0.0.1:8081,other.host=127.0.0.1:8082``."""
     mapping: dict[str, str] = {}
@@ -169,13 +227,13 @@ def parse_host_map(text: str, origin: str) -> dict[str, str]:
         if not part:
             continue
         host, sep, target = part.partition("=")
-        host, target = host.strip().lower(), target.strip()
-        if not sep or not host or not target or "/" in host:
+        if not sep or not host.strip() or not target.strip():
             raise ConfigError(
                 f"Bad host map entry {part!r} in {origin}: write it as "
                 "'real.host=127.0.0.1:PORT', entries separated by commas."
             )
-        mapping[host] = target
+        key, value = _host_map_entry(host, target, origin)
+        mapping[key] = value
     return mapping
 
 
@@ -205,16 +263,17 @@ def _find_config_file(explicit: str | os.PathLike[str] | None) -> Path | None:
     return None
 
 
-def _expect(table: Any, name: str, path: Path | None, kind: type | tuple[type, ...]) -> Any:
-    if not isinstance(table, kind):
-        expected = (
-            kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        )
+def _fast_ok() -> bool:
+    return bool(os.environ.get("POLICYWATCH_ALLOW_FAST_CRAWL"))
+
+
+def _check_delay(delay: float, key: str, path: Path | None) -> None:
+    if delay < 1.0 and not _fast_ok():
+        where = f"In {path}" if path else "In the configuration"
         raise ConfigError(
-            f"In {path}: '{name}' must be a {expected}, not {type(table).__name__}; "
-            "fix that key (see README, Configuration)."
+            f"{where}: {key} = {delay:g} is below the 1 second minimum between requests to a "
+            "host: raise it (tests against a local mirror set POLICYWATCH_ALLOW_FAST_CRAWL=1)."
         )
-    return table
 
 
 def load_config(explicit_path: str | os.PathLike[str] | None = None) -> Config:
@@ -229,88 +288,45 @@ def load_config(explicit_path: str | os.PathLike[str] | None = None) -> Config:
             ) from None
         except UnicodeDecodeError:
             raise ConfigError(f"Config file {path} is not UTF-8 text: save it as UTF-8.") from None
+        except OSError as exc:
+            raise ConfigError(
+                f"Cannot read the config file {path} ({exc.strerror}): fix its permissions."
+            ) from None
+    file = validate(raw, path)
 
     data_dir = Path(
         os.environ.get("POLICYWATCH_HOME")
-        or raw.get("data_dir")
+        or file.data_dir
         or platformdirs.user_data_path("policywatch")
     ).expanduser()
-
-    db_table = _expect(raw.get("database", {}), "database", path, dict)
     database_url = (
         os.environ.get("POLICYWATCH_DATABASE_URL")
-        or db_table.get("url")
+        or file.database.url
         or f"sqlite:///{data_dir / 'policywatch.db'}"
     )
-    _expect(database_url, "database.url", path, str)
 
-    crawl_raw = dict(_expect(raw.get("crawl", {}), "crawl", path, dict))
-    host_map_raw = crawl_raw.pop("host_map", {})
     crawl = CrawlSettings()
-    for key, value in crawl_raw.items():
-        if not hasattr(crawl, key):
-            known = ", ".join(k for k in CrawlSettings.__dataclass_fields__ if k != "host_map")
-            raise ConfigError(f"In {path}: unknown key crawl.{key}; known keys: {known}, host_map.")
-        default = getattr(crawl, key)
-        if default is not None and not isinstance(value, type(default)):
-            if isinstance(default, float) and isinstance(value, int):
-                value = float(value)
-            else:
-                raise ConfigError(
-                    f"In {path}: crawl.{key} must be a {type(default).__name__}, "
-                    f"not {value!r}; fix that value."
-                )
+    for key, value in file.crawl.model_dump(exclude_none=True, exclude={"host_map"}).items():
         setattr(crawl, key, value)
-    if isinstance(host_map_raw, str):
-        crawl.host_map = parse_host_map(host_map_raw, f"{path} (crawl.host_map)")
-    else:
-        _expect(host_map_raw, "crawl.host_map", path, dict)
-        crawl.host_map = {str(k).lower(): str(v) for k, v in host_map_raw.items()}
+    if file.crawl.host_map is not None:
+        crawl.host_map = normalise_host_map(file.crawl.host_map, f"{path} ([crawl] host_map)")
     env_map = os.environ.get("POLICYWATCH_HOST_MAP")
     if env_map:
         crawl.host_map.update(parse_host_map(env_map, "POLICYWATCH_HOST_MAP"))
     if os.environ.get("POLICYWATCH_CONTACT"):
         crawl.contact = os.environ["POLICYWATCH_CONTACT"]
-    if crawl.download_delay < 1.0 and not os.environ.get("POLICYWATCH_ALLOW_FAST_CRAWL"):
-        raise ConfigError(
-            f"crawl.download_delay = {crawl.download_delay} is below the 1 second minimum "
-            "between requests to a host: raise it (tests against a local mirror set "
-            "POLICYWATCH_ALLOW_FAST_CRAWL=1)."
-        )
+    _check_delay(crawl.download_delay, "[crawl] download_delay", path)
 
     sources = {name: dict(values) for name, values in DEFAULT_SOURCES.items()}
-    fast_ok = bool(os.environ.get("POLICYWATCH_ALLOW_FAST_CRAWL"))
-    for name, table in _expect(raw.get("sources", {}), "sources", path, dict).items():
-        _expect(table, f"sources.{name}", path, dict)
-        if name not in sources:
-            raise ConfigError(
-                f"In {path}: unknown source [sources.{name}]; known: {', '.join(sources)}."
-            )
-        for key, value in table.items():
-            if key not in sources[name]:
-                raise ConfigError(
-                    f"In {path}: unknown key sources.{name}.{key}; "
-                    f"known keys: {', '.join(sources[name])}."
-                )
-            sources[name][key] = value
-        delay = sources[name].get("download_delay", 1.0)
-        if not isinstance(delay, (int, float)) or (delay < 1.0 and not fast_ok):
-            raise ConfigError(
-                f"In {path}: sources.{name}.download_delay = {delay!r} must be a number of "
-                "seconds >= 1 (tests against a local mirror set POLICYWATCH_ALLOW_FAST_CRAWL=1)."
-            )
-
-    programmes = _expect(raw.get("programmes", []), "programmes", path, list)
-    for i, entry in enumerate(programmes):
-        _expect(entry, f"programmes[{i}]", path, dict)
-        missing = [k for k in ("key", "name") if not entry.get(k)]
-        if missing:
-            raise ConfigError(
-                f"In {path}: [[programmes]] entry {i + 1} lacks {', '.join(missing)}; "
-                "give each programme a key and a name (see README, Programmes)."
-            )
-        for list_key in ("aliases_en", "aliases_zh", "keywords_en", "keywords_zh"):
-            _expect(entry.get(list_key, []), f"programmes[{i}].{list_key}", path, list)
+    for name in sources:
+        table = getattr(file.sources, name)
+        if table is None:
+            continue
+        values = table.model_dump(exclude_none=True)
+        sources[name].update(values)
+        if "download_delay" in values:
+            _check_delay(values["download_delay"], f"[sources.{name}] download_delay", path)
+    programmes = [p.model_dump(exclude_defaults=True) for p in file.programmes]
 
     return Config(
         path=path,
@@ -319,8 +335,8 @@ def load_config(explicit_path: str | os.PathLike[str] | None = None) -> Config:
         crawl=crawl,
         sources=sources,
         programmes=programmes,
-        schedule=_schedule(raw.get("schedule", {}), path),
-        digest=_digest(raw.get("digest", {}), path),
+        schedule=_schedule(file, path),
+        digest=_digest(file, path),
     )
 
 
@@ -335,71 +351,47 @@ def _timezone(name: Any, key: str, path: Path | None) -> str:
     return str(name)
 
 
-def _schedule(table: Any, path: Path | None) -> ScheduleSettings:
-    table = dict(_expect(table, "schedule", path, dict))
+def _schedule(file: ConfigFile, path: Path | None) -> ScheduleSettings:
+    table = file.schedule
     settings = ScheduleSettings()
-    settings.timezone = _timezone(
-        table.pop("timezone", settings.timezone), "schedule.timezone", path
-    )
-    if "crawl_timeout_minutes" in table:
-        settings.crawl_timeout_minutes = float(table.pop("crawl_timeout_minutes"))
-    for name, spec in _expect(table.pop("sources", {}), "schedule.sources", path, dict).items():
-        if name not in DEFAULT_SOURCES:
-            raise ConfigError(
-                f"In {path}: unknown source [schedule.sources.{name}]; known: "
-                f"{', '.join(DEFAULT_SOURCES)}."
-            )
-        spec = dict(_expect(spec, f"schedule.sources.{name}", path, dict))
-        if spec.get("enabled", True) is False:
+    if table.timezone is not None:
+        settings.timezone = _timezone(table.timezone, "[schedule] timezone", path)
+    if table.crawl_timeout_minutes is not None:
+        settings.crawl_timeout_minutes = table.crawl_timeout_minutes
+    minimum = 0.01 if _fast_ok() else 5
+    for name in DEFAULT_SOURCES:
+        spec_table = getattr(table.sources, name) if table.sources else None
+        if spec_table is None:
+            continue
+        if not spec_table.enabled:
             settings.sources.pop(name, None)
             continue
+        spec = spec_table.model_dump(exclude_none=True, exclude={"enabled"})
         if "cron" in spec:
             try:
-                CronTrigger.from_crontab(str(spec["cron"]), timezone=settings.timezone)
+                CronTrigger.from_crontab(spec["cron"], timezone=settings.timezone)
             except ValueError as exc:
                 raise ConfigError(
-                    f"In {path}: schedule.sources.{name}.cron = {spec['cron']!r} "
+                    f"In {path}: [schedule.sources.{name}] cron = {spec['cron']!r} "
                     f"is not a crontab expression ({exc}); write e.g. "
                     "'20 7,12,17 * * *'."
                 ) from None
-        elif not isinstance(spec.get("every_minutes"), int | float) or spec["every_minutes"] < (
-            0.01 if os.environ.get("POLICYWATCH_ALLOW_FAST_CRAWL") else 5
-        ):
+        elif spec.get("every_minutes", 0) < minimum:
             raise ConfigError(
                 f'In {path}: [schedule.sources.{name}] needs cron = "m h * * *" '
                 "or every_minutes = N (N >= 5)."
             )
         settings.sources[name] = spec
-    if table:
-        raise ConfigError(
-            f"In {path}: unknown key schedule.{next(iter(table))}; known keys: "
-            "timezone, crawl_timeout_minutes, sources."
-        )
     return settings
 
 
-def _digest(table: Any, path: Path | None) -> DigestSettings:
-    table = dict(_expect(table, "digest", path, dict))
+def _digest(file: ConfigFile, path: Path | None) -> DigestSettings:
     settings = DigestSettings()
-    for key, value in table.items():
-        if not hasattr(settings, key) or key == "hour_minute":
-            known = ", ".join(DigestSettings.__dataclass_fields__)
-            raise ConfigError(f"In {path}: unknown key digest.{key}; known keys: {known}.")
-        default = getattr(settings, key)
-        if isinstance(default, float) and isinstance(value, int):
-            value = float(value)
-        if not isinstance(value, type(default)):
-            raise ConfigError(
-                f"In {path}: digest.{key} must be a {type(default).__name__}, not {value!r}."
-            )
+    for key, value in file.digest.model_dump(exclude_none=True).items():
         setattr(settings, key, value)
     if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", settings.time):
         raise ConfigError(
-            f"In {path}: digest.time = {settings.time!r}; write it as HH:MM (24-hour clock)."
+            f"In {path}: [digest] time = {settings.time!r}; write it as HH:MM (24-hour clock)."
         )
-    settings.timezone = _timezone(settings.timezone, "digest.timezone", path)
-    if settings.format not in {"html", "markdown", "text"}:
-        raise ConfigError(f"In {path}: digest.format must be html, markdown or text.")
-    if not all(isinstance(u, str) for u in settings.notify):
-        raise ConfigError(f"In {path}: digest.notify must be a list of Apprise URL strings.")
+    settings.timezone = _timezone(settings.timezone, "[digest] timezone", path)
     return settings

@@ -10,9 +10,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from policywatch.config import Config
+from policywatch.errors import PolicywatchError
 from policywatch.mirror import Mirror
 
 DEMO_SITE = Path(__file__).parent / "demo_site"
@@ -43,7 +46,16 @@ def run_demo(config: Config, workdir: Path, *, keep: bool, console: Console) -> 
         write_csv,
     )
 
-    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+        probe = workdir / ".policywatch-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise PolicywatchError(
+            f"Cannot write the demo files in {workdir} ({exc.strerror}): choose a writable "
+            "folder with --workdir."
+        ) from None
     db_path = workdir / "demo.db"
     if not keep:
         for suffix in ("", "-wal", "-shm"):
@@ -95,7 +107,7 @@ def run_demo(config: Config, workdir: Path, *, keep: bool, console: Console) -> 
     table.add_column("title")
     table.add_column("mentions", justify="right")
     for (title, day, source), n in sorted(docs.items(), key=lambda kv: kv[0][1], reverse=True):
-        table.add_row(day, source, title, str(n))
+        table.add_row(day, source, Text(title or ""), str(n))
     console.print(table)
     for kind, title in (("company", "Firms"), ("city", "Cities"), ("province", "Provinces")):
         counts = Counter(
@@ -115,7 +127,7 @@ def run_demo(config: Config, workdir: Path, *, keep: bool, console: Console) -> 
         for col in ("name", "中文", "mentions", "documents"):
             t.add_column(col)
         for (name, zh), n in counts.most_common(15):
-            t.add_row(name, zh, str(n), str(docs_per[(name, zh)]))
+            t.add_row(Text(name), Text(zh), str(n), str(docs_per[(name, zh)]))
         console.print(t)
 
     from storage.firms import FirmFilter, firm_rows
@@ -127,8 +139,8 @@ def run_demo(config: Config, workdir: Path, *, keep: bool, console: Console) -> 
         t.add_column(col)
     for row in firms:
         t.add_row(
-            row["firm"],
-            row["firm_zh"] or "",
+            Text(row["firm"]),
+            Text(row["firm_zh"] or ""),
             row["status"],
             row["first_reported"],
             row["last_reported"],
@@ -139,9 +151,10 @@ def run_demo(config: Config, workdir: Path, *, keep: bool, console: Console) -> 
     csv_path = workdir / "mentions.csv"
     with db.session() as s, csv_path.open("w", encoding="utf-8-sig", newline="") as fh:
         n = write_csv(iter_mentions(s, MentionFilter()), fh, MENTION_COLUMNS)
-    console.print(f"Wrote {n} mentions to {csv_path}")
+    console.print(f"Wrote {n} mentions to {escape(str(csv_path))}")
     console.print(
-        f"Demo database: {db_path}; try: policywatch --database sqlite:///{db_path} "
+        f"Demo database: {escape(str(db_path))}; try: policywatch --database "
+        f"sqlite:///{escape(str(db_path))} "
         "firms --format json",
         soft_wrap=True,
     )

@@ -1,4 +1,10 @@
-"""Errors a user can meet. Each message is one sentence naming the cause and the fix."""
+"""Errors a user can meet. Each message is one sentence naming the cause and the fix. Passwords
+never appear in them, nor in log lines (``mask_secrets``, ``MaskSecretsFilter``)."""
+
+from __future__ import annotations
+
+import logging
+import re
 
 
 class PolicywatchError(Exception):
@@ -15,3 +21,27 @@ class DatabaseError(PolicywatchError):
 
 class SourceError(PolicywatchError):
     pass
+
+
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@'\"]*:)[^\s@/'\"]+(?=@)")
+_PARAM_PASSWORD = re.compile(r"(?P<head>\b(?:password|passwd|pwd)=)[^\s&'\"]+", re.IGNORECASE)
+
+
+def mask_secrets(text: str) -> str:
+    """Hide passwords in URLs (``scheme://user:***@host``) and ``password=…`` parameters."""
+    text = _URL_PASSWORD.sub(r"\g<head>***", text)
+    return _PARAM_PASSWORD.sub(r"\g<head>***", text)
+
+
+class MaskSecretsFilter(logging.Filter):
+    """A logging filter that masks passwords in every record (message and arguments)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: leave it to the handler
+            return True
+        masked = mask_secrets(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -31,6 +31,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from policywatch.config import Config
+from policywatch.errors import PolicywatchError
 from storage.db import Database
 
 log = logging.getLogger("policywatch.service")
@@ -54,11 +55,26 @@ class CrawlBusy(Exception):
 
 
 @contextmanager
+def _lock_file(config: Config, name: str) -> Iterator[IO[str]]:
+    """The open lock file ``<data dir>/locks/<name>`` (created when missing)."""
+    folder = config.data_dir / "locks"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / name, "w")
+    except OSError as exc:
+        raise PolicywatchError(
+            f"Cannot create the lock file {folder / name} ({exc.strerror}): the data directory "
+            f"{config.data_dir} must be writable even when the database lives elsewhere; set "
+            "POLICYWATCH_HOME or data_dir in the config file to a writable directory."
+        ) from None
+    with handle:
+        yield handle
+
+
+@contextmanager
 def source_lock(config: Config, source: str) -> Iterator[None]:
     """One crawl of a source at a time on this machine (service jobs and `policywatch crawl`)."""
-    folder = config.data_dir / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / f"crawl-{source}.lock", "w") as handle:
+    with _lock_file(config, f"crawl-{source}.lock") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -72,9 +88,7 @@ def source_lock(config: Config, source: str) -> Iterator[None]:
 @contextmanager
 def processing_lock(config: Config) -> Iterator[None]:
     """One `process` at a time on this machine (the service's and a manual one wait in turn)."""
-    folder = config.data_dir / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "process.lock", "w") as handle:
+    with _lock_file(config, "process.lock") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -99,11 +113,14 @@ def crawl_source(source: str) -> None:
 
 
 def _run_child_crawl(ctx: ServiceContext, source: str) -> int:
-    command = [sys.executable, "-m", "policywatch", "--database", ctx.db.url, "crawl", source]
+    command = [sys.executable, "-m", "policywatch", "crawl", source]
     if ctx.config.path is not None:
         command[3:3] = ["--config", str(ctx.config.path)]
+    # the database URL (and its password) goes through the environment, which only this user
+    # can read (/proc/PID/environ), never on the command line, which every user can see
+    env = {**os.environ, "POLICYWATCH_DATABASE_URL": ctx.db.url}
     log.info("crawl source=%s starting (child process)", source)
-    child = subprocess.Popen(command, env=dict(os.environ))
+    child = subprocess.Popen(command, env=env)
     with ctx.children_lock:
         ctx.children.add(child)
     try:
@@ -227,6 +244,8 @@ def sync_jobs(scheduler: BackgroundScheduler, config: Config) -> list[str]:
 def run_service(config: Config, db: Database, *, once: bool = False) -> int:
     """Run until SIGINT/SIGTERM (or, with ``once``, run the due jobs once and return)."""
     global _context
+    with processing_lock(config):  # the lock folder is usable: say so now, not in every job
+        pass
     _context = ServiceContext(config, db)
     scheduler = build_scheduler(db)
     scheduler.start(paused=True)

@@ -14,21 +14,23 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
-from policywatch.errors import DatabaseError
+from policywatch.errors import DatabaseError, mask_secrets
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
 
 def safe_url(url: str) -> str:
     """The URL with any password hidden, for messages."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+    except (ArgumentError, ValueError):
+        return mask_secrets(url)
 
 
 def _normalise_url(url: str) -> str:
@@ -42,13 +44,20 @@ def make_engine(url: str) -> Engine:
     url = _normalise_url(url)
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise DatabaseError(
-            f"Database URL {url!r} is not a valid SQLAlchemy URL: use e.g. "
+            f"Database URL {mask_secrets(url)!r} is not a valid SQLAlchemy URL: use e.g. "
             "sqlite:////path/to/policywatch.db or postgresql://user@host:5432/dbname."
         ) from None
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        raise DatabaseError(
+            f"policywatch stores its data in SQLite or PostgreSQL, not {backend} "
+            f"({safe_url(url)}): use sqlite:////path/to/policywatch.db or "
+            "postgresql://user@host:5432/dbname."
+        )
     kwargs: dict[str, object] = {}
-    if parsed.get_backend_name() == "sqlite":
+    if backend == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
             folder = Path(database).expanduser().parent
@@ -66,7 +75,7 @@ def make_engine(url: str) -> Engine:
             kwargs["connect_args"] = {"connect_timeout": 10}
     try:
         engine = create_engine(parsed, **kwargs)
-    except NoSuchModuleError:
+    except (NoSuchModuleError, ImportError):
         raise DatabaseError(
             f"No database driver for {safe_url(url)}: use a sqlite:// or postgresql:// URL."
         ) from None
@@ -95,15 +104,33 @@ def schema_state(engine: Engine) -> tuple[str | None, str]:
     script = ScriptDirectory.from_config(_alembic_config(engine))
     head = script.get_current_head()
     assert head is not None
+    where = safe_url(str(engine.url))
     try:
         with engine.connect() as conn:
             current = MigrationContext.configure(conn).get_current_revision()
     except OperationalError as exc:
         raise DatabaseError(
-            f"Cannot connect to the database {safe_url(str(engine.url))} "
+            f"Cannot connect to the database {where} "
             f"({str(exc.orig).strip().splitlines()[0] if exc.orig else exc}): start the server or "
             "fix POLICYWATCH_DATABASE_URL / [database] url in the config file."
         ) from None
+    except SQLAlchemyDatabaseError as exc:  # e.g. SQLite: "file is not a database"
+        raise DatabaseError(
+            f"{where} is not a usable database "
+            f"({str(exc.orig).strip().splitlines()[0] if exc.orig else exc}): point "
+            "POLICYWATCH_DATABASE_URL / [database] url at a policywatch database or a new file."
+        ) from None
+    if current is not None:
+        try:
+            known = script.get_revision(current) is not None
+        except Exception:  # alembic raises for ids it has never seen
+            known = False
+        if not known:
+            raise DatabaseError(
+                f"The database {where} is at schema {current}, newer than this policywatch "
+                f"(which knows up to {head}): upgrade policywatch, or use another database; "
+                "nothing was changed."
+            )
     return current, head
 
 

@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 from extract.dates import BEIJING
 from policywatch.config import Config
 from storage.models import CrawlRun, FetchedPage, Source
+from storage.runs import mark_interrupted
 
 
 def source_health(session: Session, config: Config) -> list[dict[str, Any]]:
+    mark_interrupted(session)  # a crawl killed with -9 is not "running" forever
     rows = []
     now = datetime.now(UTC)
     for name, settings in sorted(config.sources.items()):

@@ -11,10 +11,10 @@ from datetime import date, datetime
 from typing import IO, Any
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from extract.dates import BEIJING, beijing_to_utc
-from storage.models import Document, Entity, Mention, Source
+from storage.models import Document, Entity, EntityAlias, Mention, Source
 
 MENTION_COLUMNS = [
     "entity",
@@ -62,8 +62,48 @@ class MentionFilter:
     source: str | None = None
 
 
-def mentions_query(f: MentionFilter) -> Select[Any]:
-    parent = aliased(Entity)
+def fold_name(text: str) -> str:
+    """Traditional -> simplified characters (匯豐 -> 汇丰), as the tagger folds texts."""
+    if not any("\u3400" <= ch <= "\u9fff" for ch in text):
+        return text
+    import opencc
+
+    return opencc.OpenCC("t2s").convert(text)
+
+
+def resolve_entity(session: Session, name: str) -> tuple[list[int], list[str]]:
+    """(entity ids, lower-case surfaces) that ``--entity NAME`` means: the entities whose name,
+    Chinese name, key or an alias is NAME as a whole (case-insensitive; traditional characters
+    folded), with their subsidiaries ("HSBC" also finds HSBC Fintech)."""
+    wanted = {name.strip().lower(), fold_name(name.strip()).lower()} - {""}
+    ids = set(
+        session.scalars(
+            select(Entity.id).where(
+                or_(
+                    func.lower(Entity.name).in_(wanted),
+                    func.lower(Entity.name_zh).in_(wanted),
+                    func.lower(Entity.key).in_(wanted),
+                )
+            )
+        )
+    )
+    ids |= set(
+        session.scalars(
+            select(EntityAlias.entity_id).where(func.lower(EntityAlias.alias).in_(wanted))
+        )
+    )
+    frontier = set(ids)
+    while frontier:  # subsidiaries, and theirs
+        children = set(session.scalars(select(Entity.id).where(Entity.parent_id.in_(frontier))))
+        frontier = children - ids
+        ids |= children
+    return sorted(ids), sorted(wanted)
+
+
+def mentions_query(
+    f: MentionFilter, entity: tuple[list[int], list[str]] | None = None
+) -> Select[Any]:
+    """The mentions query; ``entity`` is ``resolve_entity(f.entity)`` when filtering by name."""
     q = (
         select(
             Entity.name.label("entity"),
@@ -84,18 +124,15 @@ def mentions_query(f: MentionFilter) -> Select[Any]:
         .join(Document, Mention.document_id == Document.id)
         .join(Source, Document.source_id == Source.id)
         .outerjoin(Entity, Mention.entity_id == Entity.id)
-        .outerjoin(parent, Entity.parent_id == parent.id)
         .order_by(Document.published_at.desc(), Document.id, Mention.start_char)
     )
     if f.entity:
-        like = f"%{f.entity.lower()}%"
+        ids, surfaces = entity or ([], [f.entity.lower()])
         q = q.where(
             or_(
-                func.lower(Entity.name).like(like),
-                Entity.name_zh.like(f"%{f.entity}%"),
-                func.lower(Entity.key) == f.entity.lower(),
-                func.lower(Mention.surface).like(like),
-                func.lower(parent.name).like(like),  # "HSBC" also finds HSBC Fintech
+                Mention.entity_id.in_(ids),
+                # unlinked mentions: the whole surface, not a substring
+                (Mention.entity_id.is_(None) & func.lower(Mention.surface).in_(surfaces)),
             )
         )
     if f.kind:
@@ -110,7 +147,7 @@ def mentions_query(f: MentionFilter) -> Select[Any]:
 def iter_mentions(
     session: Session, f: MentionFilter, limit: int | None = None
 ) -> Iterator[dict[str, Any]]:
-    q = mentions_query(f)
+    q = mentions_query(f, resolve_entity(session, f.entity) if f.entity else None)
     if limit:
         q = q.limit(limit)
     result = session.execute(q.execution_options(stream_results=True, yield_per=500))
@@ -120,11 +157,34 @@ def iter_mentions(
         yield record
 
 
+def count_mentions(session: Session, f: MentionFilter) -> int:
+    q = mentions_query(f, resolve_entity(session, f.entity) if f.entity else None)
+    return session.scalar(select(func.count()).select_from(q.order_by(None).subquery())) or 0
+
+
 @dataclass
 class DocumentFilter:
     source: str | None = None
     since: date | None = None
     search: str | None = None
+
+
+def _documents_filtered(q: Select[Any], f: DocumentFilter) -> Select[Any]:
+    if f.source:
+        q = q.where(Source.name == f.source)
+    if f.since:
+        q = q.where(Document.published_at >= since_utc(f.since))
+    if f.search:
+        like = f"%{f.search.lower()}%"
+        q = q.where(
+            or_(func.lower(Document.title).like(like), func.lower(Document.text).like(like))
+        )
+    return q
+
+
+def count_documents(session: Session, f: DocumentFilter) -> int:
+    q = select(func.count(Document.id)).join(Source, Document.source_id == Source.id)
+    return session.scalar(_documents_filtered(q, f)) or 0
 
 
 def iter_documents(
@@ -141,15 +201,7 @@ def iter_documents(
         .outerjoin(counts, counts.c.document_id == Document.id)
         .order_by(Document.published_at.desc(), Document.id.desc())
     )
-    if f.source:
-        q = q.where(Source.name == f.source)
-    if f.since:
-        q = q.where(Document.published_at >= since_utc(f.since))
-    if f.search:
-        like = f"%{f.search.lower()}%"
-        q = q.where(
-            or_(func.lower(Document.title).like(like), func.lower(Document.text).like(like))
-        )
+    q = _documents_filtered(q, f)
     if limit:
         q = q.limit(limit)
     for doc, source, n in session.execute(q.execution_options(yield_per=200)):

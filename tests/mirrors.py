@@ -65,3 +65,46 @@ class RecordingMirror(Mirror):
 
     def article_requests(self) -> list[str]:
         return [p for p in self.requests if p.startswith("/a/")]
+
+
+class TrapProxy:
+    """An HTTP(S) proxy that forwards nothing and records every request it is asked to make.
+
+    Set as ``https_proxy``/``http_proxy`` for a crawl: a request that would leave the host map
+    (to the internet) lands here instead, so tests can assert that none was sent."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from threading import Thread
+
+        self.requests: list[str] = []
+        trap = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _refuse(self) -> None:
+                trap.requests.append(f"{self.command} {self.path}")
+                self.send_error(403, "trap proxy: nothing is forwarded")
+
+            do_CONNECT = do_GET = do_POST = do_HEAD = _refuse  # noqa: N815
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def env(self) -> dict[str, str]:
+        return {"https_proxy": self.url, "http_proxy": self.url, "no_proxy": "", "NO_PROXY": ""}
+
+    def __enter__(self) -> TrapProxy:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -54,15 +54,13 @@ def test_broken_config_file(cli: CLI, tmp_path: Path) -> None:
 def test_unknown_config_key_and_impolite_delay(cli: CLI, tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[crawl]\ndownload_dealy = 2\n", "utf-8")
-    assert "unknown key crawl.download_dealy" in one_error_line(
-        cli("--config", str(bad), "documents", check=False)
-    )
+    msg = one_error_line(cli("--config", str(bad), "documents", check=False))
+    assert "unknown key [crawl] download_dealy" in msg and "did you mean download_delay?" in msg
     fast = tmp_path / "fast.toml"
     fast.write_text("[crawl]\ndownload_delay = 0.2\n", "utf-8")
     cli.env.pop("POLICYWATCH_ALLOW_FAST_CRAWL")
-    assert "1 second minimum" in one_error_line(
-        cli("--config", str(fast), "documents", check=False)
-    )
+    msg = one_error_line(cli("--config", str(fast), "documents", check=False))
+    assert "1 second minimum" in msg and str(fast) in msg and "[crawl] download_delay" in msg
 
 
 def test_bad_host_map(cli: CLI) -> None:

@@ -13,6 +13,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from parsel import Selector
@@ -99,8 +100,9 @@ def parse_unit_response(body: bytes, url: str) -> UnitPage:
             f"API error: code={data.get('code') if isinstance(data, dict) else '?'}"
             f" message={message!r}"
         )
-    fragment = (data.get("data") or {}).get("html") or ""
-    sel = Selector(text=fragment)
+    payload = data.get("data")
+    fragment = payload.get("html") if isinstance(payload, dict) else None
+    sel = Selector(text=fragment if isinstance(fragment, str) else "")
     found: dict[str, Discovered] = {}
     for li in sel.css("li.cf, li"):
         a = li.css("a.fl[href]") or li.css("a[href]")
@@ -124,6 +126,12 @@ def parse_unit_response(body: bytes, url: str) -> UnitPage:
         except ValueError:
             rows = count = None
     return UnitPage(list(found.values()), rows, count)
+
+
+def _field(value: Any, key: str) -> dict[str, Any]:
+    """``value[key]`` when both are JSON objects, else an empty object (answers vary in shape)."""
+    inner = value.get(key) if isinstance(value, dict) else None
+    return inner if isinstance(inner, dict) else {}
 
 
 def search_url(cateid: str = "57", page: int = 0, size: int = 20) -> str:
@@ -154,11 +162,15 @@ def parse_search_response(body: bytes, url: str, path_prefixes: list[str]) -> li
         raise ValueError(f"not JSON ({exc})") from None
     if not isinstance(data, dict) or str(data.get("code")) != "200":
         raise ValueError("search API error answer")
-    groups = ((data.get("data") or {}).get("searchResult") or {}).get("dataResults") or []
+    groups = _field(_field(data, "data"), "searchResult")
+    groups = groups.get("dataResults") if isinstance(groups, dict) else None
     found: dict[str, Discovered] = {}
-    for group in groups:
-        for entry in group.get("groupData") or [group]:
-            record = entry.get("data") or {}
+    for group in groups if isinstance(groups, list) else []:
+        if not isinstance(group, dict):
+            continue
+        entries = group.get("groupData")
+        for entry in entries if isinstance(entries, list) and entries else [group]:
+            record = _field(entry, "data")
             link = str(record.get("url") or "")
             if not link or not any(urlsplit(link).path.startswith(p) for p in path_prefixes):
                 continue
@@ -169,11 +181,14 @@ def parse_search_response(body: bytes, url: str, path_prefixes: list[str]) -> li
             stamp = (
                 record.get("deploytime")
                 or record.get("publishtime")
-                or (group.get("data") or {}).get("max_deploytime")
+                or _field(group, "data").get("max_deploytime")
             )
             if stamp and str(stamp).isdigit():
-                moment = datetime.fromtimestamp(int(stamp) / 1000, tz=UTC).astimezone(BEIJING)
-                when = moment.strftime("%Y-%m-%d %H:%M")
+                try:
+                    moment = datetime.fromtimestamp(int(stamp) / 1000, tz=UTC).astimezone(BEIJING)
+                    when = moment.strftime("%Y-%m-%d %H:%M")
+                except (OverflowError, OSError, ValueError):  # not a plausible epoch-ms value
+                    when = None
             title = re.sub(r"<[^>]+>", "", str(record.get("title") or "")).strip() or None
             found.setdefault(canonical_url(link), Discovered(canonical_url(link), title, when, url))
     return list(found.values())
