@@ -413,7 +413,7 @@ def firms(
 
 
 @cli.command()
-@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+@click.argument("file", type=click.File("rb"), default="-")
 @click.option(
     "--lang",
     type=click.Choice(["en", "zh"]),
@@ -433,12 +433,20 @@ def claims(file: Any, lang: str | None, fmt: str, title: str | None) -> None:
     line with firm, firm_zh, group (the parent), status (applied, approved, operating,
     withdrawn), programme, programme_key, evidence (the sentence), stage (attach, attach-parse or
     propagate) and cue. A first line without final punctuation is read as a headline and makes
-    no claim."""
+    no claim. Any encoding (UTF-8 expected; others are detected) and any length."""
     from extract.document import guess_language
+    from extract.tagging import get_tagger
     from extract.text_claims import CLAIM_FIELDS, claims_of_text
+    from policywatch.textinput import CHUNK_CHARS, decode_text, tag_long_text
 
-    text = file.read()
-    found = claims_of_text(text, lang or guess_language(text), title=title)
+    name = "standard input" if file.name in ("-", "<stdin>") else file.name
+    text, encoding = decode_text(file.read(), name)
+    if encoding not in ("utf-8", "ascii"):
+        err_console.print(f"read {escape(name)} as {encoding}", highlight=False)
+    lang = lang or guess_language(text)
+    tagger = get_tagger(lang)
+    mentions = list(tag_long_text(tagger.tag, text, min(CHUNK_CHARS, tagger.nlp.max_length)))
+    found = claims_of_text(text, lang, title=title, mentions=mentions)
     if fmt == "jsonl":
         for c in found:
             click.echo(json.dumps(c.as_dict(), ensure_ascii=False))
