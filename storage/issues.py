@@ -1,0 +1,108 @@
+"""Items that are not (fully) stored, with their reason (table ``crawl_issues``).
+
+States: ``parked`` (blocked again after the host's cool-down; retried on the next run),
+``failed`` (a fetch failed: HTTP error, timeout...; retried on the next run), ``flagged`` (an
+attachment that could not be fetched or read; the notice itself is stored). Kinds: ``article``,
+``listing`` (a feed, list page, column page or list API page) and ``attachment``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storage.models import CrawlIssue, Source
+
+NEXT_RETRY = {"parked": "next crawl", "failed": "next crawl", "flagged": "next fetch of the notice"}
+
+
+def record_issue(
+    session: Session,
+    source_id: int,
+    url: str,
+    kind: str,
+    state: str,
+    reason: str,
+    *,
+    run_id: int | None = None,
+    discovery: dict[str, Any] | None = None,
+    name: str | None = None,
+    parent_url: str | None = None,
+) -> CrawlIssue:
+    now = datetime.now(UTC)
+    issue = session.scalar(
+        select(CrawlIssue).where(
+            CrawlIssue.source_id == source_id, CrawlIssue.kind == kind, CrawlIssue.url == url
+        )
+    )
+    if issue is None:
+        issue = CrawlIssue(
+            source_id=source_id,
+            url=url,
+            kind=kind,
+            attempts=0,
+            first_seen_at=now,
+            discovery=discovery or {},
+        )
+        session.add(issue)
+    elif issue.resolved_at is not None:  # it came back: a new episode
+        issue.first_seen_at, issue.attempts, issue.resolved_at = now, 0, None
+    issue.state, issue.reason, issue.last_seen_at = state, reason, now
+    issue.attempts += 1
+    issue.crawl_run_id = run_id
+    if discovery:
+        issue.discovery = discovery
+    if name:
+        issue.name = name
+    if parent_url:
+        issue.parent_url = parent_url
+    session.flush()
+    return issue
+
+
+def resolve_issues(session: Session, source_id: int, urls: list[str], kind: str) -> None:
+    if not urls:
+        return
+    session.execute(
+        update(CrawlIssue)
+        .where(
+            CrawlIssue.source_id == source_id,
+            CrawlIssue.kind == kind,
+            CrawlIssue.url.in_(urls),
+            CrawlIssue.resolved_at.is_(None),
+        )
+        .values(resolved_at=datetime.now(UTC))
+    )
+
+
+def open_issues(session: Session, source: str | None = None) -> list[dict[str, Any]]:
+    """Every unresolved item: source, state, kind, url, name, reason, since, attempts, retry."""
+    query = (
+        select(CrawlIssue, Source.name)
+        .join(Source, Source.id == CrawlIssue.source_id)
+        .where(CrawlIssue.resolved_at.is_(None))
+        .order_by(Source.name, CrawlIssue.state, CrawlIssue.kind, CrawlIssue.url)
+    )
+    if source:
+        query = query.where(Source.name == source)
+    rows = []
+    for issue, name in session.execute(query):
+        rows.append(
+            {
+                "source": name,
+                "state": issue.state,
+                "kind": issue.kind,
+                "url": issue.url,
+                "name": issue.name or (issue.discovery or {}).get("title"),
+                "parent_url": issue.parent_url,
+                "reason": issue.reason,
+                "first_seen_at": issue.first_seen_at,
+                "last_seen_at": issue.last_seen_at,
+                "attempts": issue.attempts,
+                "next_retry": NEXT_RETRY.get(issue.state, "next crawl"),
+            }
+        )
+    return rows
