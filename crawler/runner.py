@@ -66,7 +66,9 @@ def source_settings(config: Config, source: str) -> dict[str, Any]:
     delay = float(src.get("download_delay", crawl.download_delay))
     return {
         "USER_AGENT": user_agent,
-        "DOWNLOAD_DELAY": delay,
+        # never exactly 0: with no delay Scrapy hands a host's queued requests to the
+        # downloader together, and a block could not pause the ones already handed over
+        "DOWNLOAD_DELAY": max(delay, 0.001),
         "AUTOTHROTTLE_START_DELAY": max(delay, 1.0) if delay else 0.0,
     }
 
