@@ -631,7 +631,7 @@ def sources(ctx: Context, source: str | None, missing: bool, fmt: str) -> None:
             failed,
             totals,
             str(r["missing"]),
-            r["warning"] or r["last_error"],
+            r["warning_brief"] or r["last_error"],
         )
     console.print(table)
 

@@ -87,6 +87,7 @@ def source_health(session: Session, config: Config) -> list[dict[str, Any]]:
             warnings.append(f"last run {run.status}")
         elif last_new is None or now - last_new > period:
             warnings.append(f"nothing new for more than {period.total_seconds() / 3600:g} h")
+        brief = list(warnings)
         if missing:
             named = ", ".join(f"{m['state']} {m['url']}" for m in missing[:MAX_NAMED])
             more = f" and {len(missing) - MAX_NAMED} more" if len(missing) > MAX_NAMED else ""
@@ -94,11 +95,12 @@ def source_health(session: Session, config: Config) -> list[dict[str, Any]]:
                 f"{len(missing)} item(s) missing ({named}{more}); "
                 "see `policywatch sources --missing`"
             )
+            brief.append(f"{len(missing)} item(s) missing: see `sources --missing`")
         for t in totals:
             if t["stored"] < t["site_total"]:
-                warnings.append(
-                    f"{t['list']}: the site lists {t['site_total']}, {t['stored']} stored"
-                )
+                gap = f"{t['list']}: the site lists {t['site_total']}, {t['stored']} stored"
+                warnings.append(gap)
+                brief.append(gap)
         rows.append(
             {
                 "source": name,
@@ -120,7 +122,8 @@ def source_health(session: Session, config: Config) -> list[dict[str, Any]]:
                     f"{k}={v}" for k, v in counts.items() if not k.startswith(SITE_TOTAL)
                 ),
                 "last_error": (run.last_error or "") if run else "",
-                "warning": "; ".join(warnings),
+                "warning": "; ".join(warnings),  # names the missing URLs (digest)
+                "warning_brief": "; ".join(brief),  # for tables
             }
         )
     return rows

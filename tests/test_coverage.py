@@ -162,6 +162,18 @@ def test_miit_blocked_column_first_blocked_notice_corrupt_pdf_oversize(
     assert not any("paramJson" in p and "pageNo%22%3A3" in p for p in m.requests)
     assert ("parked", "article", N[3]) in missing(cli, config, "miit")
 
+    # the site lets us in again: the column and the notice are read, their records resolved
+    site = trap / "www.miit.gov.cn"
+    gg_column = (site / "zwgk/zcwj/wjfb/gg/index.html").read_text("utf-8")
+    (site / BLOCKED_COLUMN.lstrip("/")).write_text(gg_column, "utf-8")
+    notice = (site / TZ.format(4).lstrip("/")).read_text("utf-8")
+    (site / BLOCKED_NOTICE.lstrip("/")).write_text(notice, "utf-8")
+    with RecordingMirror(site) as m:
+        out = cli("--config", str(config), "crawl", "miit", host_map=f"www.miit.gov.cn={m.address}")
+    assert "crawl miit: ok" in out.stdout
+    assert N[3] in stored_urls(db_url)
+    assert missing(cli, config, "miit") == {("flagged", "attachment", f"{MIIT}{CORRUPT_PDF}")}
+
 
 def burst_of_429(trap: Path, paths: list[str], n: int) -> dict[str, Route]:
     """The first ``n`` article requests answer 429 (Retry-After: 1), then the site recovers."""

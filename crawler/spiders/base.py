@@ -421,6 +421,7 @@ class PolicywatchSpider(scrapy.Spider):
                 response.url,
             )
             return False
+        self.store.resolve(response.url, "listing")  # parked or failed before, readable now
         return True
 
     def read_listing(self, response: Response, parse: Callable[[], T], what: str) -> T | None:
