@@ -156,7 +156,8 @@ def init(ctx: Context) -> None:
     "--backfill",
     is_flag=True,
     help="Walk older list pages for history (China Daily page_N, MIIT list API and search API "
-    "pages, Xinhua datasource lists); resumes where an interrupted backfill stopped.",
+    "pages; Xinhua's datasource lists are single files, read whole on every run); resumes where "
+    "an interrupted backfill stopped.",
 )
 @click.option(
     "--until",
