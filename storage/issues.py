@@ -3,7 +3,9 @@
 States: ``parked`` (blocked again after the host's cool-down; retried on the next run),
 ``failed`` (a fetch failed: HTTP error, timeout...; retried on the next run), ``flagged`` (an
 attachment that could not be fetched or read; the notice itself is stored). Kinds: ``article``,
-``listing`` (a feed, list page, column page or list API page) and ``attachment``.
+``listing`` (a feed, list page, column page or list API page) and ``attachment``. Stored pages
+whose processing failed are listed with them (kind ``processing``, retried by
+``process --retry-failed``).
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from storage.models import CrawlIssue, Source
+from storage.models import CrawlIssue, FetchedPage, Source
 
 NEXT_RETRY = {"parked": "next crawl", "failed": "next crawl", "flagged": "next fetch of the notice"}
+RETRY_PROCESSING = "process --retry-failed"
 
 
 def record_issue(
@@ -103,6 +106,31 @@ def open_issues(session: Session, source: str | None = None) -> list[dict[str, A
                 "last_seen_at": issue.last_seen_at,
                 "attempts": issue.attempts,
                 "next_retry": NEXT_RETRY.get(issue.state, "next crawl"),
+            }
+        )
+    # stored pages whose processing failed (kind "processing"): kept, skipped until retried
+    pages = (
+        select(FetchedPage, Source.name)
+        .join(Source, Source.id == FetchedPage.source_id)
+        .where(FetchedPage.parent_id.is_(None), FetchedPage.process_error.is_not(None))
+        .order_by(Source.name, FetchedPage.canonical_url)
+    )
+    if source:
+        pages = pages.where(Source.name == source)
+    for page, name in session.execute(pages):
+        rows.append(
+            {
+                "source": name,
+                "state": "failed",
+                "kind": "processing",
+                "url": page.canonical_url,
+                "name": (page.discovery or {}).get("title"),
+                "parent_url": None,
+                "reason": page.process_error,
+                "first_seen_at": page.fetched_at,
+                "last_seen_at": page.processed_at or page.fetched_at,
+                "attempts": 1,
+                "next_retry": RETRY_PROCESSING,
             }
         )
     return rows

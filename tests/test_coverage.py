@@ -292,5 +292,6 @@ def test_a_page_that_fails_is_marked_skipped_and_retried_on_request(
     assert "--retry-failed" in first.stderr
     again = cli("process")
     assert "processed 0 pages" in again.stdout  # skipped, never blocks later runs
+    assert missing(cli, config, "chinadaily") == {("failed", "processing", CD + C[4])}
     retried = cli("process", "--retry-failed")
     assert "processed 1 pages" in retried.stdout and "1 failed" in retried.stdout
