@@ -13,13 +13,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.models import CrawlIssue, FetchedPage, Source
 
 NEXT_RETRY = {"parked": "next crawl", "failed": "next crawl", "flagged": "next fetch of the notice"}
 RETRY_PROCESSING = "process --retry-failed"
+
+
+def _next_retry(state: str, scheduled: datetime | None) -> str:
+    retry = NEXT_RETRY.get(state, "next crawl")
+    if retry == "next crawl" and scheduled is not None:
+        from extract.dates import BEIJING
+
+        retry += f" ({scheduled.astimezone(BEIJING):%Y-%m-%d %H:%M} Beijing)"
+    return retry
 
 
 def record_issue(
@@ -81,8 +90,24 @@ def resolve_issues(session: Session, source_id: int, urls: list[str], kind: str)
     )
 
 
+def scheduled_crawls(session: Session) -> dict[str, datetime]:
+    """Next run of each source's crawl job in the service's job store (when it has one)."""
+    if not inspect(session.get_bind()).has_table("apscheduler_jobs"):
+        return {}
+    rows = session.execute(
+        text("SELECT id, next_run_time FROM apscheduler_jobs WHERE id LIKE 'crawl:%'")
+    )
+    return {
+        str(job_id).split(":", 1)[1]: datetime.fromtimestamp(float(when), tz=UTC)
+        for job_id, when in rows
+        if when is not None
+    }
+
+
 def open_issues(session: Session, source: str | None = None) -> list[dict[str, Any]]:
-    """Every unresolved item: source, state, kind, url, name, reason, since, attempts, retry."""
+    """Every unresolved item: source, state, kind, url, name, reason, since, attempts, retry
+    (the next scheduled crawl of the source when the service has one)."""
+    scheduled = scheduled_crawls(session)
     query = (
         select(CrawlIssue, Source.name)
         .join(Source, Source.id == CrawlIssue.source_id)
@@ -105,7 +130,7 @@ def open_issues(session: Session, source: str | None = None) -> list[dict[str, A
                 "first_seen_at": issue.first_seen_at,
                 "last_seen_at": issue.last_seen_at,
                 "attempts": issue.attempts,
-                "next_retry": NEXT_RETRY.get(issue.state, "next crawl"),
+                "next_retry": _next_retry(issue.state, scheduled.get(name)),
             }
         )
     # stored pages whose processing failed (kind "processing"): kept, skipped until retried
