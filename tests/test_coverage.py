@@ -295,3 +295,29 @@ def test_a_page_that_fails_is_marked_skipped_and_retried_on_request(
     assert missing(cli, config, "chinadaily") == {("failed", "processing", CD + C[4])}
     retried = cli("process", "--retry-failed")
     assert "processed 1 pages" in retried.stdout and "1 failed" in retried.stdout
+
+
+def test_miit_backfill_walks_the_search_api_pages(
+    cli: CLI, trap: Path, tmp_path: Path, db_url: str
+) -> None:
+    config = trap_config(tmp_path)
+    site = trap / "www.miit.gov.cn"
+    search = site / "search-front-server/api/search/info"
+    first = json.loads((search / "cateid57_p0.json").read_text("utf-8"))
+    first["data"]["searchResult"]["total"] = 23  # 20 per page: two pages
+    (search / "cateid57_p0.json").write_text(json.dumps(first, ensure_ascii=False), "utf-8")
+    older = N[10].replace("010.html", "011.html")
+    path = older.removeprefix(MIIT)
+    page = (site / N[10].removeprefix(MIIT).lstrip("/")).read_text("utf-8")
+    (site / path.lstrip("/")).write_text(page.replace("2024-06-10", "2021-03-01"), "utf-8")
+    entry = json.loads(json.dumps(first["data"]["searchResult"]["dataResults"][0]))
+    entry["groupData"][0]["data"]["url"] = path
+    second = {**first, "data": {"searchResult": {"total": 23, "dataResults": [entry]}}}
+    (search / "cateid57_p1.json").write_text(json.dumps(second, ensure_ascii=False), "utf-8")
+    with RecordingMirror(site) as m:
+        host_map = f"www.miit.gov.cn={m.address}"
+        cli("--config", str(config), "crawl", "miit", host_map=host_map)
+        assert older not in stored_urls(db_url)  # a daily run does not walk history
+        cli("--config", str(config), "crawl", "miit", "--backfill", host_map=host_map)
+    assert any("cateid=57" in p and "&p=1" in p for p in m.requests)
+    assert older in stored_urls(db_url)
