@@ -3,8 +3,10 @@
 Title ``h1#con_title`` / ``meta ArticleTitle``; time ``span#con_time`` (发布时间：…) before
 ``meta PubDate`` (they can differ; both raw values are kept); department ``meta ContentSource`` /
 ``div.cinfo`` 来源; body ``div#con_con``. Attachments (``iframe[fileurl]``, links to
-.pdf/.doc/.docx/.xls/.xlsx/.wps) are fetched by the spider as extra parts; their text is appended
-to the document so it is searchable. Image-only pages (一图读懂) have empty text, flagged.
+.pdf/.doc/.docx/.wps/.xls/.xlsx/.ofd/.zip or ``attach`` paths) are fetched by the spider as extra
+parts; their text (extract.attachments) is appended to the document so it is searchable, and each
+is listed in ``extra["attachments"]`` with name, type and, if it could not be fetched or read,
+the error (the notice is kept). Image-only pages (一图读懂) have empty text, flagged.
 """
 
 from __future__ import annotations
