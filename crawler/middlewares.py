@@ -290,10 +290,10 @@ class RobotsAuditMiddleware:
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
-    """Scrapy's retry (429, 5xx, timeouts) with exponential back-off and ``Retry-After``.
+    """Scrapy's retry (5xx, timeouts) with exponential back-off and ``Retry-After``.
 
-    Waits ``base * 2**n`` seconds (with jitter, capped) before retry n+1. A recognised block page
-    is never retried fast: 403 is not in the retry codes, and a 429 waits at least ``Retry-After``.
+    Waits ``base * 2**n`` seconds (with jitter, capped) before retry n+1. Block answers (403,
+    429, challenge pages) are not retried here: crawler.blocks pauses the host first.
     """
 
     def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]

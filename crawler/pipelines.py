@@ -40,8 +40,15 @@ class ValidatePipeline:
                 spider.fail("encoding", part["url"], "undecodable page; not stored")
                 raise DropItem("undecodable page") from None
             reason = block_reason(part["status"], text, spider.looks_like_article(text))
-            if reason:
-                spider.blocked(part["url"], reason)
+            if reason:  # normally caught on download (crawler.blocks); never stored
+                spider.store.count("parked")
+                spider.store.record(
+                    item.canonical_url,
+                    "article",
+                    "parked",
+                    f"block page: {reason}",
+                    discovery=item.discovery,
+                )
                 raise DropItem(f"blocked: {reason}")
         return item
 

@@ -4,6 +4,7 @@ the scheduler runs each crawl in a child process, see schedules/)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -46,6 +47,12 @@ def build_settings(config: Config) -> Settings:
     settings.set("POLICYWATCH_RETRY_BACKOFF_BASE", crawl.retry_backoff_base, priority="cmdline")
     settings.set("POLICYWATCH_RETRY_BACKOFF_MAX", crawl.retry_backoff_max, priority="cmdline")
     settings.set("POLICYWATCH_HOST_MAP", dict(crawl.host_map), priority="cmdline")
+    settings.set("POLICYWATCH_BLOCK_COOLDOWN", crawl.block_cooldown, priority="cmdline")
+    settings.set("POLICYWATCH_BLOCK_COOLDOWN_MAX", crawl.block_cooldown_max, priority="cmdline")
+    settings.set("POLICYWATCH_BLOCK_RETRIES", crawl.block_retries, priority="cmdline")
+    settings.set(
+        "POLICYWATCH_MAX_CONSECUTIVE_BLOCKS", crawl.max_consecutive_blocks, priority="cmdline"
+    )
     settings.set("LOGSTATS_INTERVAL", 0, priority="cmdline")
     return settings
 
@@ -59,7 +66,9 @@ def source_settings(config: Config, source: str) -> dict[str, Any]:
     delay = float(src.get("download_delay", crawl.download_delay))
     return {
         "USER_AGENT": user_agent,
-        "DOWNLOAD_DELAY": delay,
+        # never exactly 0: with no delay Scrapy hands a host's queued requests to the
+        # downloader together, and a block could not pause the ones already handed over
+        "DOWNLOAD_DELAY": max(delay, 0.001),
         "AUTOTHROTTLE_START_DELAY": max(delay, 1.0) if delay else 0.0,
     }
 
@@ -76,6 +85,14 @@ def run_crawl(
     return run_crawls(config, db, [source], max_items=max_items, since=since, refresh=refresh)[0]
 
 
+@dataclass
+class Backfill:
+    """`crawl --backfill`: walk older list pages, down to ``until`` or for ``pages`` pages."""
+
+    until: date | None = None
+    pages: int | None = None
+
+
 def run_crawls(
     config: Config,
     db: Database,
@@ -84,6 +101,8 @@ def run_crawls(
     max_items: int | None = None,
     since: date | None = None,
     refresh: bool = False,
+    backfill: Backfill | None = None,
+    progress: Callable[[str, str, int], None] | None = None,
 ) -> list[CrawlSummary]:
     """Crawl the sources side by side in one Twisted reactor (startable once per process)."""
     for source in sources:
@@ -115,6 +134,10 @@ def run_crawls(
             since=since,
             refresh=refresh,
             source_config=config.source(source),
+            backfill=backfill is not None,
+            until=backfill.until if backfill else None,
+            pages=backfill.pages if backfill else None,
+            progress=(lambda event, n, _s=source: progress(_s, event, n)) if progress else None,
         )
         runs.append((source, store, crawler))
     try:
@@ -138,8 +161,13 @@ def _close_run(source: str, store: CrawlStore, crawler: Crawler) -> CrawlSummary
     ):
         if stats.get(stat):
             store.count(key, int(stats[stat]))
-    if store.counts.get("blocked"):
-        status, error = "blocked", "blocked by the site; backed off for the rest of the run"
+    spider = crawler.spider
+    if reason == "blocked" or getattr(spider, "is_blocked", False):
+        status, error = (
+            "blocked",
+            "blocked by the site too many times in a row; the run stopped early and what was "
+            "not fetched is parked for the next run (see `policywatch sources --missing`)",
+        )
     elif stats.get("policywatch/unreachable"):
         status, error = "failed", str(stats["policywatch/unreachable"])
     elif reason == "shutdown":  # SIGTERM / SIGINT: Scrapy stored what it had fetched
@@ -150,6 +178,14 @@ def _close_run(source: str, store: CrawlStore, crawler: Crawler) -> CrawlSummary
         status, error = "failed", "every article fetch failed"
     elif store.counts.get("listing_failed") and not store.counts.get("discovered"):
         status, error = "failed", "no feed or list page could be read"
+    elif any(store.counts.get(k) for k in ("parked", "failed", "listing_parked")):
+        status = "partial"
+        error = (
+            f"{store.counts.get('parked', 0)} article(s) parked after blocks, "
+            f"{store.counts.get('failed', 0)} failed, "
+            f"{store.counts.get('listing_parked', 0)} list page(s) parked: they are retried on "
+            "the next run (see `policywatch sources --missing`)"
+        )
     if stats.get("robotstxt/forbidden"):
         store.count("robots_forbidden", int(stats["robotstxt/forbidden"]))
     store.finish(status, error)

@@ -22,9 +22,16 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 RETRY_ENABLED = True
 RETRY_TIMES = 3
-RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+# 429 and 403 are block answers: crawler.blocks pauses the host, then the URL is retried once
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 POLICYWATCH_RETRY_BACKOFF_BASE = 5.0
 POLICYWATCH_RETRY_BACKOFF_MAX = 120.0
+# block answers: pause the host (doubling per block in a row, Retry-After honoured), retry the
+# URL after the pause, park it when blocked again, stop the source after N blocks in a row
+POLICYWATCH_BLOCK_COOLDOWN = 120.0
+POLICYWATCH_BLOCK_COOLDOWN_MAX = 1800.0
+POLICYWATCH_BLOCK_RETRIES = 1
+POLICYWATCH_MAX_CONSECUTIVE_BLOCKS = 4
 
 DEFAULT_REQUEST_HEADERS = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
@@ -41,6 +48,7 @@ DOWNLOADER_MIDDLEWARES = {
     # it is also the allow-list (unmapped hosts are refused, never sent)
     "crawler.middlewares.HostMapMiddleware": 950,
 }
+EXTENSIONS = {"crawler.blocks.HostCooldown": 500}
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 100,
     "crawler.pipelines.StorePipeline": 500,

@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import select, update
 
 from storage.db import Database
-from storage.models import CrawlRun, FetchedPage
+from storage.issues import record_issue, resolve_issues
+from storage.models import BackfillProgress, CrawlIssue, CrawlRun, FetchedPage
 from storage.runs import HEARTBEAT_SECONDS, HOST, mark_interrupted
 from storage.sources import ensure_source
 
@@ -51,6 +52,9 @@ class CrawlStore:
                     )
                 )
             )
+        # what was stored before this run started: "nothing new on a list page" is judged
+        # against this, never against items found earlier in the same run
+        self._known_before = frozenset(self._known)
 
         self._stop = threading.Event()
         self._heartbeat = threading.Thread(
@@ -73,6 +77,81 @@ class CrawlStore:
 
     def is_known(self, canonical_url: str) -> bool:
         return canonical_url in self._known
+
+    def was_known_before_run(self, canonical_url: str) -> bool:
+        return canonical_url in self._known_before
+
+    def record(
+        self,
+        url: str,
+        kind: str,
+        state: str,
+        reason: str,
+        *,
+        discovery: dict[str, Any] | None = None,
+        name: str | None = None,
+        parent_url: str | None = None,
+    ) -> None:
+        """Account for an item that is not stored: parked (blocked again), failed, flagged."""
+        with self.db.session() as s:
+            record_issue(
+                s,
+                self.source_id,
+                url,
+                kind,
+                state,
+                reason,
+                run_id=self.run_id,
+                discovery=discovery,
+                name=name,
+                parent_url=parent_url,
+            )
+
+    def open_items(self, kind: str = "article") -> list[tuple[str, dict[str, Any]]]:
+        """Parked or failed items of earlier runs, to retry: (url, discovery)."""
+        with self.db.session() as s:
+            rows = s.execute(
+                select(CrawlIssue.url, CrawlIssue.discovery).where(
+                    CrawlIssue.source_id == self.source_id,
+                    CrawlIssue.kind == kind,
+                    CrawlIssue.resolved_at.is_(None),
+                    CrawlIssue.state.in_(["parked", "failed"]),
+                )
+            ).all()
+        return [(url, dict(discovery or {})) for url, discovery in rows]
+
+    def backfill_mark(self, listing: str, page: int, *, done: bool) -> None:
+        """`crawl --backfill` read ``page`` of ``listing`` (resumable progress)."""
+        with self.db.session() as s:
+            row = s.scalar(
+                select(BackfillProgress).where(
+                    BackfillProgress.source_id == self.source_id,
+                    BackfillProgress.listing == listing,
+                )
+            )
+            if row is None:
+                row = BackfillProgress(source_id=self.source_id, listing=listing, last_page=0)
+                s.add(row)
+            if row.done and page == 1:  # a new backfill after a finished one starts afresh
+                row.last_page, row.done = 0, False
+            row.last_page = max(row.last_page, page)
+            row.done = done
+            row.updated_at = datetime.now(UTC)
+
+    def backfill_resume(self, listing: str) -> int:
+        """The page an interrupted backfill of ``listing`` reached (0: none)."""
+        with self.db.session() as s:
+            row = s.scalar(
+                select(BackfillProgress).where(
+                    BackfillProgress.source_id == self.source_id,
+                    BackfillProgress.listing == listing,
+                )
+            )
+            return row.last_page if row is not None and not row.done else 0
+
+    def resolve(self, url: str, kind: str) -> None:
+        with self.db.session() as s:
+            resolve_issues(s, self.source_id, [url], kind)
 
     def count(self, key: str, n: int = 1) -> None:
         self.counts[key] += n
@@ -106,6 +185,18 @@ class CrawlStore:
                     parent = page
             assert parent is not None
             page_id = parent.id
+            resolve_issues(s, self.source_id, [canonical_url], "article")
+            # attachments are judged again when this fetch is processed
+            s.execute(
+                update(CrawlIssue)
+                .where(
+                    CrawlIssue.source_id == self.source_id,
+                    CrawlIssue.kind == "attachment",
+                    CrawlIssue.parent_url == canonical_url,
+                    CrawlIssue.resolved_at.is_(None),
+                )
+                .values(resolved_at=datetime.now(UTC))
+            )
         self._known.add(canonical_url)
         return page_id
 

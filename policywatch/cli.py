@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -155,6 +156,23 @@ def init(ctx: Context) -> None:
 @click.option("--since", metavar="YYYY-MM-DD", help="Skip articles listed before this day.")
 @click.option("--refresh", is_flag=True, help="Fetch articles again even when already stored.")
 @click.option(
+    "--backfill",
+    is_flag=True,
+    help="Walk older list pages for history (China Daily page_N, MIIT list API and search API "
+    "pages; Xinhua's datasource lists are single files, read whole on every run); resumes where "
+    "an interrupted backfill stopped.",
+)
+@click.option(
+    "--until",
+    metavar="YYYY-MM-DD",
+    help="With --backfill: stop a list at the first page whose items are all older than this.",
+)
+@click.option(
+    "--pages",
+    type=click.IntRange(min=1),
+    help="With --backfill: read at most N list pages per list.",
+)
+@click.option(
     "--process/--no-process",
     "then_process",
     default=False,
@@ -167,18 +185,26 @@ def crawl(
     max_items: int | None,
     since: str | None,
     refresh: bool,
+    backfill: bool,
+    until: str | None,
+    pages: int | None,
     then_process: bool,
 ) -> None:
     """Discover and fetch new articles of SOURCES (chinadaily, xinhua, miit, or all); raw pages
     are stored for `process`.
 
     Incremental: articles already stored are not fetched again (feeds and lists are), unless
-    --refresh. Requests for hosts in the host map go to the local mirror instead. Exit status 1
-    when a source was blocked or failed.
+    --refresh; a list's next page is read unless every item on it was stored by earlier runs.
+    A block answer (403, 429, challenge page) pauses the host, the URL is retried after the
+    pause and parked when blocked again (retried on the next run). Requests for hosts in the
+    host map go to the local mirror instead. Exit status 1 when a source stopped after repeated
+    blocks or failed; parked and failed items are listed by `policywatch sources --missing`.
     """
-    from crawler.runner import run_crawls
+    from crawler.runner import Backfill, run_crawls
     from schedules.service import CrawlBusy, source_lock
 
+    if (until or pages) and not backfill:
+        raise click.UsageError("--until and --pages go with --backfill.")
     names = SOURCE_NAMES if "all" in sources else list(dict.fromkeys(sources))
     db = ctx.db()
     with ExitStack() as locks:
@@ -190,9 +216,18 @@ def crawl(
                 f"A crawl of {busy} is already running (the service or another command): wait "
                 "for it to finish."
             ) from None
-        summaries = run_crawls(
-            ctx.config, db, names, max_items=max_items, since=parse_day(since), refresh=refresh
-        )
+        plan = Backfill(parse_day(until), pages) if backfill else None
+        with _crawl_progress(names, enabled=backfill) as progress:
+            summaries = run_crawls(
+                ctx.config,
+                db,
+                names,
+                max_items=max_items,
+                since=parse_day(since),
+                refresh=refresh,
+                backfill=plan,
+                progress=progress,
+            )
     for summary in summaries:
         counts = ", ".join(f"{k}={v}" for k, v in sorted(summary.counts.items())) or "nothing"
         console.print(f"crawl {summary.source}: {summary.status} ({counts})", soft_wrap=True)
@@ -203,18 +238,49 @@ def crawl(
             )
     if then_process:
         _run_process(db, redo_all=False, config=ctx.config)
-    if any(s.status != "ok" for s in summaries):
+    if any(s.status in ("blocked", "failed") for s in summaries):
         sys.exit(1)
 
 
-def _run_process(db: Any, redo_all: bool, config: Config) -> None:
+@contextmanager
+def _crawl_progress(names: list[str], enabled: bool) -> Iterator[Any]:
+    """A progress bar per source (list pages read, articles fetched) for --backfill."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    ) as bar:
+        tasks = {name: bar.add_task(f"backfill {name}", total=None) for name in names}
+        done: dict[str, dict[str, int]] = {name: {} for name in names}
+
+        def advance(source: str, event: str, n: int) -> None:
+            seen = done[source]
+            seen[event] = seen.get(event, 0) + n
+            bar.update(
+                tasks[source],
+                description=f"backfill {source}: {seen.get('list_page', 0)} list pages, "
+                f"{seen.get('fetched', 0)} articles fetched",
+            )
+
+        yield advance
+
+
+def _run_process(db: Any, redo_all: bool, config: Config, retry_failed: bool = False) -> None:
     from rich.progress import Progress
 
     from schedules.process import _page_ids, process_pages
     from schedules.service import processing_lock
 
     with processing_lock(config):
-        total = len(_page_ids(db, redo_all))
+        total = len(_page_ids(db, redo_all, retry_failed))
         with Progress(
             console=err_console, transient=True, disable=not err_console.is_terminal
         ) as bar:
@@ -222,6 +288,7 @@ def _run_process(db: Any, redo_all: bool, config: Config) -> None:
             summary = process_pages(
                 db,
                 redo_all=redo_all,
+                retry_failed=retry_failed,
                 programmes=config.programmes,
                 progress=lambda n: bar.advance(task, n),
             )
@@ -230,6 +297,13 @@ def _run_process(db: Any, redo_all: bool, config: Config) -> None:
         f"{summary.documents_changed} changed, {summary.documents_unchanged} unchanged documents; "
         f"{summary.mentions} mentions; {summary.claims} claims; {summary.failed} failed"
     )
+    if summary.failed:
+        err_console.print(
+            f"[yellow]warning[/]: {summary.failed} page(s) could not be processed and are "
+            "skipped from now on; see the errors above, then run `policywatch process "
+            "--retry-failed` once the cause is fixed.",
+            soft_wrap=True,
+        )
 
 
 @cli.command()
@@ -239,10 +313,20 @@ def _run_process(db: Any, redo_all: bool, config: Config) -> None:
     is_flag=True,
     help="Redo extraction and tagging for every stored page (no fetching).",
 )
+@click.option(
+    "--retry-failed",
+    is_flag=True,
+    help="Also try again the pages whose processing failed before (skipped otherwise).",
+)
 @pass_ctx
-def process(ctx: Context, redo_all: bool) -> None:
-    """Extract text and metadata from stored pages and tag firm and place mentions."""
-    _run_process(ctx.db(), redo_all, ctx.config)
+def process(ctx: Context, redo_all: bool, retry_failed: bool) -> None:
+    """Extract text and metadata from stored pages and tag firm and place mentions.
+
+    Texts over spaCy's 1,000,000-character limit are tagged in chunks. A corrupt attachment
+    leaves the notice stored with its own text and the attachment flagged (see `policywatch
+    sources --missing`). A page that fails for any other reason is marked with its error and
+    skipped by later runs until --retry-failed; it never stops the others."""
+    _run_process(ctx.db(), redo_all, ctx.config, retry_failed=retry_failed)
 
 
 def _emit(rows: list[dict[str, Any]], fmt: str, columns: list[tuple[str, str]], title: str) -> None:
@@ -533,21 +617,92 @@ def tag(file: Any, lang: str | None) -> None:
 
 
 @cli.command()
+@click.argument("source", required=False, type=click.Choice(SOURCE_NAMES))
+@click.option(
+    "--missing",
+    is_flag=True,
+    help="List every parked, failed or flagged URL (of SOURCE, or all) with its reason and "
+    "next retry.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @pass_ctx
-def sources(ctx: Context) -> None:
-    """Each source's last crawl: when, outcome, counts and last error."""
+def sources(ctx: Context, source: str | None, missing: bool, fmt: str) -> None:
+    """Coverage per source: the last crawl (when, outcome), what it discovered, stored, already
+    had, parked after blocks and failed (by cause); the site's stated totals against what is
+    stored; and how many items are still missing. With --missing: each missing item."""
     from storage.health import source_health
+    from storage.issues import open_issues
+    from storage.queries import local_time
 
     with ctx.db().session() as s:
-        rows = source_health(s, ctx.config)
+        if missing:
+            items = open_issues(s, source)
+        else:
+            rows = [r for r in source_health(s, ctx.config) if not source or r["source"] == source]
+    if missing:
+        for item in items:
+            for key in ("first_seen_at", "last_seen_at"):
+                stamp = item[key].isoformat()
+                item[key] = local_time(stamp) if fmt == "table" else stamp
+        _emit(
+            items,
+            fmt,
+            [
+                ("source", "source"),
+                ("state", "state"),
+                ("kind", "kind"),
+                ("url", "url"),
+                ("name", "name"),
+                ("reason", "reason"),
+                ("last_seen_at", "last seen (Beijing)"),
+                ("attempts", "tries"),
+                ("next_retry", "next retry"),
+            ],
+            "Missing items",
+        )
+        return
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
     table = Table(title="Sources")
-    for col in ("source", "last run (Beijing)", "status", "counts", "last error", "warning"):
+    columns = (
+        "source",
+        "last run (Beijing)",
+        "status",
+        "discovered",
+        "stored",
+        "already known",
+        "parked",
+        "failed (by cause)",
+        "site total / stored",
+        "missing",
+        "warning",
+    )
+    for col in columns:
         table.add_column(col, overflow="fold")
     for r in rows:
+        totals = "; ".join(
+            f"{t['list']} {t['site_total']} / {t['stored']}" for t in r["site_totals"]
+        )
+        failed = f"{r['failed']} ({r['failed_by_cause']})" if r["failed"] else "0"
         table.add_row(
             *(
-                Text(str(r[k] or ""))
-                for k in ("source", "last_run", "status", "counts", "last_error", "warning")
+                Text(str(v or ""))
+                for v in (
+                    r["source"],
+                    r["last_run"],
+                    r["status"],
+                    r["discovered"],
+                    r["stored"],
+                    r["known"],
+                    r["parked"],
+                    failed,
+                    totals,
+                    r["missing"],
+                    r["warning_brief"] or r["last_error"],
+                )
             )
         )
     console.print(table)

@@ -100,6 +100,14 @@ class CrawlSettings:
     obey_robots_txt: bool = True
     autothrottle: bool = True
     host_map: dict[str, str] = field(default_factory=dict)
+    # a block answer (403, 429, challenge page) pauses the host for block_cooldown seconds,
+    # doubled on each further block in a row (capped by block_cooldown_max; a longer
+    # Retry-After wins); the URL is tried again block_retries times after the pause, then
+    # parked (retried on the next run); the source stops after max_consecutive_blocks in a row
+    block_cooldown: float = 120.0
+    block_cooldown_max: float = 1800.0
+    block_retries: int = 1
+    max_consecutive_blocks: int = 4
 
     @property
     def effective_user_agent(self) -> str:
@@ -316,6 +324,18 @@ def load_config(explicit_path: str | os.PathLike[str] | None = None) -> Config:
     if os.environ.get("POLICYWATCH_CONTACT"):
         crawl.contact = os.environ["POLICYWATCH_CONTACT"]
     _check_delay(crawl.download_delay, "[crawl] download_delay", path)
+
+    if crawl.block_cooldown < 30.0 and not os.environ.get("POLICYWATCH_ALLOW_FAST_CRAWL"):
+        raise ConfigError(
+            f"crawl.block_cooldown = {crawl.block_cooldown} is below the 30 second minimum pause "
+            "after a block: raise it (tests against a local mirror set "
+            "POLICYWATCH_ALLOW_FAST_CRAWL=1)."
+        )
+    if crawl.max_consecutive_blocks < 1 or crawl.block_retries < 0:
+        raise ConfigError(
+            f"In {path}: crawl.max_consecutive_blocks must be >= 1 and crawl.block_retries >= 0; "
+            "fix those values."
+        )
 
     sources = {name: dict(values) for name, values in DEFAULT_SOURCES.items()}
     for name in sources:

@@ -71,6 +71,7 @@ def run_demo(config: Config, workdir: Path, *, keep: bool, console: Console) -> 
             host_map={host: m.address for host, m in mirrors.items()},
             download_delay=0.0,
             autothrottle=False,
+            block_cooldown=1.0,  # local pages only: a short pause after the challenge page
         )
         sources = {
             name: {**values, "download_delay": 0.0} for name, values in config.sources.items()

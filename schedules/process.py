@@ -13,12 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from extract.claims import extract_claims, extract_counts
-from extract.document import RawPage
-from extract.errors import BlockedPage, ExtractionError
+from extract.document import ExtractedDocument, RawPage
+from extract.errors import ExtractionError
 from extract.gazetteer import load_gazetteer
 from extract.programmes import Programme, classify, load_programmes
 from extract.sources import chinadaily as chinadaily_pages
@@ -26,8 +26,10 @@ from extract.sources import miit as miit_pages
 from extract.sources import xinhua as xinhua_pages
 from extract.tagging import get_tagger
 from extract.text_claims import records
+from schedules.chunking import is_oversize, tag_in_chunks
 from storage.db import Database
-from storage.models import FetchedPage, Source
+from storage.issues import record_issue, resolve_issues
+from storage.models import CrawlIssue, FetchedPage, Source
 from storage.repository import replace_claims, replace_mentions, save_document, sync_entities
 
 log = logging.getLogger("policywatch.process")
@@ -60,7 +62,10 @@ def _raw(page: FetchedPage) -> RawPage:
     )
 
 
-def _page_ids(db: Database, redo_all: bool) -> list[int]:
+def _page_ids(db: Database, redo_all: bool, retry_failed: bool = False) -> list[int]:
+    """Pages to process: not processed yet; with ``redo_all`` the newest fetch of every
+    document; with ``retry_failed`` also the pages whose processing failed before (they are
+    skipped otherwise, so one bad page never blocks later runs)."""
     with db.session() as s:
         query = select(FetchedPage.id).where(FetchedPage.parent_id.is_(None))
         if redo_all:
@@ -70,6 +75,10 @@ def _page_ids(db: Database, redo_all: bool) -> list[int]:
                 .group_by(FetchedPage.canonical_url)
             )
             query = query.where(FetchedPage.id.in_(newest))
+        elif retry_failed:
+            query = query.where(
+                or_(FetchedPage.processed_at.is_(None), FetchedPage.process_error.is_not(None))
+            )
         else:
             query = query.where(FetchedPage.processed_at.is_(None))
         return list(s.scalars(query.order_by(FetchedPage.id)))
@@ -86,12 +95,13 @@ def process_pages(
     db: Database,
     *,
     redo_all: bool = False,
+    retry_failed: bool = False,
     programmes: list[dict] | None = None,
     batch_size: int = 32,
     progress: Callable[[int], None] | None = None,
 ) -> ProcessSummary:
     summary = ProcessSummary()
-    ids = _page_ids(db, redo_all)
+    ids = _page_ids(db, redo_all, retry_failed)
     if not ids:
         return summary
     gazetteer = load_gazetteer()
@@ -105,6 +115,81 @@ def process_pages(
         if progress:
             progress(len(ids[start : start + batch_size]))
     return summary
+
+
+def _mark_failed(db: Database, page_id: int, error: str) -> None:
+    with db.session() as s:
+        row = s.get(FetchedPage, page_id)
+        assert row is not None
+        row.processed_at, row.process_error = datetime.now(UTC), error
+
+
+def _failure(
+    summary: ProcessSummary, db: Database, page: FetchedPage, source: str, exc: BaseException
+) -> None:
+    """A page that cannot be processed is marked with its error and skipped by later runs
+    (until `process --retry-failed`); it never stops the batch."""
+    error = str(exc) if isinstance(exc, ExtractionError) else f"{type(exc).__name__}: {exc}"
+    summary.failed += 1
+    summary.errors.append(f"{page.canonical_url}: {error}")
+    log.warning("not processed source=%s url=%s: %s", source, page.canonical_url, error)
+    _mark_failed(db, page.id, error[:2000])
+
+
+def _tag_all(texts: list[str], lang: str) -> list[list | BaseException]:
+    """Mentions of each text; an exception in place of a text that could not be tagged.
+
+    Texts over spaCy's max_length are tagged in chunks (schedules.chunking); the others in one
+    ``nlp.pipe`` batch, text by text if the batch fails, so one bad text fails alone."""
+    tagger = get_tagger(lang)
+    results: list[list | BaseException] = [[] for _ in texts]
+    normal = [i for i, t in enumerate(texts) if not is_oversize(tagger, t)]
+    for i, text in enumerate(texts):
+        if i not in normal:
+            try:
+                results[i] = tag_in_chunks(tagger, text)
+            except Exception as exc:
+                results[i] = exc
+    try:
+        for i, mentions in zip(normal, tagger.pipe(texts[j] for j in normal), strict=True):
+            results[i] = mentions
+    except Exception:
+        for i in normal:
+            try:
+                results[i] = tagger.tag(texts[i])
+            except Exception as exc:
+                results[i] = exc
+    return results
+
+
+def _flag_attachments(session: Session, page: FetchedPage, doc: ExtractedDocument) -> None:
+    """Attachments that could not be fetched or read: flagged (name, URL, reason) for
+    `sources --missing` and the digest; the notice itself is stored with its own text."""
+    flagged = []
+    for att in doc.extra.get("attachments", []):
+        if att.get("error"):
+            flagged.append((att["url"], att.get("name"), att["error"]))
+    urls = {url for url, _name, _reason in flagged}
+    for url, name, reason in flagged:
+        record_issue(
+            session,
+            page.source_id,
+            url,
+            "attachment",
+            "flagged",
+            reason,
+            name=name,
+            parent_url=page.canonical_url,
+        )
+    stale = session.scalars(
+        select(CrawlIssue.url).where(
+            CrawlIssue.source_id == page.source_id,
+            CrawlIssue.kind == "attachment",
+            CrawlIssue.parent_url == page.canonical_url,
+            CrawlIssue.resolved_at.is_(None),
+        )
+    ).all()
+    resolve_issues(session, page.source_id, [u for u in stale if u not in urls], "attachment")
 
 
 def _process_batch(
@@ -128,51 +213,69 @@ def _process_batch(
                 raise ExtractionError(f"no page parser for source {source!r}")
             raw = [_raw(page)] + [_raw(p) for p in page.parts]
             extracted.append((page, parser(raw, page.discovery)))
-        except (ExtractionError, BlockedPage) as exc:
-            summary.failed += 1
-            summary.errors.append(str(exc))
-            log.warning("not processed source=%s url=%s: %s", source, page.canonical_url, exc)
-            with db.session() as s:
-                row = s.get(FetchedPage, page.id)
-                assert row is not None
-                row.processed_at, row.process_error = datetime.now(UTC), str(exc)
+        except Exception as exc:  # any failure: marked, skipped, the batch goes on
+            _failure(summary, db, page, source, exc)
     by_lang: dict[str, list[int]] = {}
     for i, (_page, doc) in enumerate(extracted):
         by_lang.setdefault(doc.language, []).append(i)
-    tagged: dict[int, list] = {}
+    tagged: dict[int, tuple[list | BaseException, str]] = {}
     for lang, idx in by_lang.items():
-        tagger = get_tagger(lang)
-        for i, mentions in zip(idx, tagger.pipe(extracted[j][1].text for j in idx), strict=True):
-            tagged[i] = (mentions, tagger.version)
+        version = get_tagger(lang).version
+        results = _tag_all([extracted[j][1].text for j in idx], lang)
+        for i, result in zip(idx, results, strict=True):
+            tagged[i] = (result, version)
     for i, (page, doc) in enumerate(extracted):
         mentions, tagger_version = tagged[i]
-        with db.session() as s:
-            row = s.get(FetchedPage, page.id)
-            assert row is not None
-            document, changed = save_document(s, row, doc)
-            if changed and document.version == 1:
-                summary.documents_new += 1
-            elif changed:
-                summary.documents_changed += 1
-            else:
-                summary.documents_unchanged += 1
-            summary.mentions += replace_mentions(
-                s, document, mentions, context.entity_ids, tagger_version
-            )
-            classification = classify(doc.title, doc.text, context.programmes)
-            claims = []
-            if classification.is_pilot or classification.programme:
-                found = extract_claims(mentions, doc.language, text=doc.text)
-                claims = records(found, doc.text, classification.programme, context.programmes)
-            counts = extract_counts(doc.text, doc.language) if classification.is_pilot else []
-            summary.claims += replace_claims(
-                s, document, classification, claims, counts, context.entity_ids, context.names
-            )
-            row.processed_at, row.process_error = datetime.now(UTC), None
+        source = sources[page.source_id]
+        if isinstance(mentions, BaseException):
+            _failure(summary, db, page, source, mentions)
+            continue
+        try:
+            outcome = _save(db, page, doc, mentions, tagger_version, context)
+        except Exception as exc:
+            _failure(summary, db, page, source, exc)
+            continue
+        document_version, changed, n_mentions, n_claims = outcome
+        if changed and document_version == 1:
+            summary.documents_new += 1
+        elif changed:
+            summary.documents_changed += 1
+        else:
+            summary.documents_unchanged += 1
+        summary.mentions += n_mentions
+        summary.claims += n_claims
         log.info(
             "processed url=%s version=%d path=%s mentions=%d",
             doc.canonical_url,
-            document.version,
+            document_version,
             doc.extraction_path,
             len(mentions),
         )
+
+
+def _save(
+    db: Database,
+    page: FetchedPage,
+    doc: ExtractedDocument,
+    mentions: list,
+    tagger_version: str,
+    context: _Context,
+) -> tuple[int, bool, int, int]:
+    """Store one document with its mentions and claims in one transaction."""
+    with db.session() as s:
+        row = s.get(FetchedPage, page.id)
+        assert row is not None
+        document, changed = save_document(s, row, doc)
+        n_mentions = replace_mentions(s, document, mentions, context.entity_ids, tagger_version)
+        classification = classify(doc.title, doc.text, context.programmes)
+        claims = []
+        if classification.is_pilot or classification.programme:
+            found = extract_claims(mentions, doc.language, text=doc.text)
+            claims = records(found, doc.text, classification.programme, context.programmes)
+        counts = extract_counts(doc.text, doc.language) if classification.is_pilot else []
+        n_claims = replace_claims(
+            s, document, classification, claims, counts, context.entity_ids, context.names
+        )
+        _flag_attachments(s, row, doc)
+        row.processed_at, row.process_error = datetime.now(UTC), None
+        return document.version, changed, n_mentions, n_claims

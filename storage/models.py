@@ -267,3 +267,50 @@ class DigestRecord(Base):
     content: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the JSON digest
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]
+
+
+class CrawlIssue(Base):
+    """An item that is not (fully) stored, with the reason: a URL parked after repeated blocks,
+    a fetch that failed, or an attachment flagged as unreadable. Resolved when it is stored."""
+
+    __tablename__ = "crawl_issues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    url: Mapped[str] = mapped_column(String(1000))
+    kind: Mapped[str] = mapped_column(String(20))  # article | listing | attachment
+    state: Mapped[str] = mapped_column(String(20))  # parked | failed | flagged
+    reason: Mapped[str] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(String(500))  # attachment name, listing title
+    parent_url: Mapped[str | None] = mapped_column(String(1000))  # the notice of an attachment
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_retry_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    discovery: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    source: Mapped[Source] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("source_id", "kind", "url", name="uq_crawl_issues_item"),
+        Index("ix_crawl_issues_open", "source_id", "resolved_at"),
+    )
+
+
+class BackfillProgress(Base):
+    """How far `crawl --backfill` walked one list (section, column, search): for resuming."""
+
+    __tablename__ = "backfill_progress"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    listing: Mapped[str] = mapped_column(String(1000))
+    last_page: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("source_id", "listing", name="uq_backfill_progress_listing"),
+    )

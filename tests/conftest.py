@@ -78,6 +78,7 @@ def test_config(tmp_path: Path) -> Path:
         "download_timeout = 2\n"
         "retry_times = 1\n"
         "retry_backoff_base = 0.05\n"
+        "block_cooldown = 0.2\n"
         "autothrottle = false\n"
         "[sources.chinadaily]\n"
         "download_delay = 0\n"
@@ -90,7 +91,7 @@ def test_config(tmp_path: Path) -> Path:
 # fast settings for the bundled mirrors of all three sites (local HTTP only)
 MIRROR_SOURCES_TOML = (
     "[crawl]\ndownload_delay = 0\ndownload_timeout = 3\nretry_times = 1\n"
-    "retry_backoff_base = 0.05\nautothrottle = false\n"
+    "retry_backoff_base = 0.05\nblock_cooldown = 0.2\nautothrottle = false\n"
     "[sources.chinadaily]\ndownload_delay = 0\n"
     'sections = ["business/tech", "business/economy", "china/governmentandpolicy"]\n'
     "[sources.xinhua]\ndownload_delay = 0\n"

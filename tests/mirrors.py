@@ -47,12 +47,14 @@ class RecordingMirror(Mirror):
 
     def __init__(self, root: Path, routes: dict[str, Route] | None = None) -> None:
         self.requests: list[str] = []
+        self.times: list[float] = []  # time.monotonic() of each request, in order
         self.headers: dict[str, dict[str, str]] = {}
         self.routes = dict(routes or {})
         mirror = self
 
         class Handler(MirrorHandler):
             def do_GET(self) -> None:  # noqa: N802
+                mirror.times.append(time.monotonic())
                 mirror.requests.append(self.path)
                 mirror.headers[self.path] = dict(self.headers.items())
                 route = mirror.routes.get(self.path.split("?")[0])
@@ -62,6 +64,14 @@ class RecordingMirror(Mirror):
                     super().do_GET()
 
         super().__init__(root, handler=Handler)
+
+    def gaps_after(self, paths: set[str]) -> list[float]:
+        """Seconds between each request for one of ``paths`` and the next request."""
+        return [
+            self.times[i + 1] - self.times[i]
+            for i, path in enumerate(self.requests[:-1])
+            if path.split("?")[0] in paths
+        ]
 
     def article_requests(self) -> list[str]:
         return [p for p in self.requests if p.startswith("/a/")]

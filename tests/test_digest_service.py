@@ -114,7 +114,10 @@ def test_digest_json_contents_and_syndication(cli: CLI, tmp_path: Path) -> None:
     claims = {(c["firm"], c["status"]) for c in data["claims"]}
     assert {("Tesla", "applied"), ("Airbus", "approved"), ("Trafigura", "applied")} <= claims
     assert all(c["evidence"] and c["url"].startswith("https://") for c in data["claims"])
-    assert any(h["source"] == "miit" and "blocked" in h["warning"] for h in data["health"])
+    assert any(
+        h["source"] == "miit" and "parked" in h["warning"] and "bad1.html" in h["warning"]
+        for h in data["health"]
+    )
     html = cli("--config", str(config), "digest", "--format", "html").stdout
     assert html.startswith("<!DOCTYPE html>") and "Firms newly reported" in html
     text = cli("--config", str(config), "digest", "--format", "text").stdout

@@ -192,3 +192,14 @@ def parse_search_response(body: bytes, url: str, path_prefixes: list[str]) -> li
             title = re.sub(r"<[^>]+>", "", str(record.get("title") or "")).strip() or None
             found.setdefault(canonical_url(link), Discovered(canonical_url(link), title, when, url))
     return list(found.values())
+
+
+def search_pages(body: bytes, size: int = 20) -> int:
+    """How many pages the search API says it has (from ``total``); 1 when it does not say."""
+    try:
+        data = json.loads(body.decode("utf-8-sig"))
+        result = (data.get("data") or {}).get("searchResult") or {}
+        total = int(result.get("total") or result.get("totalHits") or 0)
+    except (ValueError, AttributeError, TypeError):
+        return 1
+    return max(1, math.ceil(total / size))

@@ -30,15 +30,23 @@ class ChinaDailySpider(PolicywatchSpider):
                 meta={"handle_httpstatus_list": SEE_ERRORS},
             )
         for section in self.source_config.get("sections", []):
-            yield scrapy.Request(
-                source.section_url(section),
-                callback=self.parse_listing,
-                errback=self.on_listing_error,
-                meta={"handle_httpstatus_list": SEE_ERRORS, "section": section},
-            )
+            yield self._list_request(section, 1)
+        for request in self.retry_open_items():
+            yield request
+
+    def _list_request(self, section: str, page: int) -> scrapy.Request:
+        return scrapy.Request(
+            source.section_url(section, page),
+            callback=self.parse_listing,
+            errback=self.on_listing_error,
+            meta={"handle_httpstatus_list": SEE_ERRORS, "section": section},
+        )
 
     def looks_like_article(self, html: str) -> bool:
         return 'id="Content"' in html or "id='Content'" in html or "<article" in html
+
+    def looks_like_listing(self, html: str) -> bool:
+        return "tw3_01_2" in html or "div_currpage" in html
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         items = self.read_listing(
@@ -53,9 +61,6 @@ class ChinaDailySpider(PolicywatchSpider):
         if not self.listing_ok(response):
             return
         listing = source.parse_listing(response.text, response.url)
-        if not listing.items and self.blocked_listing(response):
-            return
-        before = len(self.scheduled)
         requests = list(self.article_requests(listing.items, source.url_date))
         log.info(
             "list source=%s page=%d/%d items=%d new=%d url=%s",
@@ -67,15 +72,12 @@ class ChinaDailySpider(PolicywatchSpider):
             response.url,
         )
         yield from requests
-        max_pages = int(self.source_config.get("max_list_pages", 3))
-        new_here = len(self.scheduled) - before
-        if new_here and listing.page < min(max_pages, listing.max_page):
-            yield scrapy.Request(
-                source.section_url(response.meta["section"], listing.page + 1),
-                callback=self.parse_listing,
-                errback=self.on_listing_error,
-                meta={"handle_httpstatus_list": SEE_ERRORS, "section": response.meta["section"]},
-            )
+        section = response.meta["section"]
+        following = self.next_list_page(
+            f"section:{section}", listing.page, listing.max_page, listing.items, source.url_date
+        )
+        if following:
+            yield self._list_request(section, following)
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         if not self.article_status_ok(response):
@@ -101,18 +103,19 @@ class ChinaDailySpider(PolicywatchSpider):
                 "pending": pending[1:],
                 "discovery": discovery,
                 "article": canonical,
+                "pw_kind": "article",
             },
         )
 
     def parse_continuation(self, response: Response) -> Iterator[Any]:
+        if self.was_blocked(response):
+            return
         if response.status != 200:
-            if response.status in (403, 429):
-                self.blocked(response.url, f"HTTP {response.status}")
-                return
             self.fail(
                 f"HTTP {response.status}",
                 response.url,
                 f"continuation page of {response.meta['article']}; article not stored",
+                article=response.meta["article"],
             )
             return
         parts = [*response.meta["parts"], response_part(response)]
@@ -126,4 +129,5 @@ class ChinaDailySpider(PolicywatchSpider):
             failure_cause(failure),
             request.url,
             f"continuation page of {request.meta['article']}; article not stored",
+            article=request.meta["article"],
         )

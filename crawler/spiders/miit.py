@@ -10,6 +10,7 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
+from crawler.blocks import ATTEMPTS_META, BLOCK_META
 from crawler.sources import miit as source
 from crawler.spiders.base import SEE_ERRORS, PolicywatchSpider, failure_cause, response_part
 from extract.sources.miit import attachment_urls
@@ -27,7 +28,8 @@ class MiitSpider(PolicywatchSpider):
         self.search_pending: list[str] = []
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for path in self.source_config.get("columns", []):
+        columns = list(self.source_config.get("columns", []))
+        for path in columns:
             yield scrapy.Request(
                 source.column_url(path),
                 callback=self.parse_column,
@@ -35,9 +37,28 @@ class MiitSpider(PolicywatchSpider):
                 headers=source.BROWSER_HEADERS,
                 meta={"handle_httpstatus_list": SEE_ERRORS, "column": path},
             )
+        if self.backfill and columns:
+            # history: the site search API pages, filtered on the configured columns
+            for request in self._search_fallback(None, [source.column_path(c) for c in columns]):
+                yield request
+        for request in self.retry_open_items():
+            yield request
 
     def looks_like_article(self, html: str) -> bool:
         return 'id="con_con"' in html or "id='con_con'" in html or 'id="con_title"' in html
+
+    def looks_like_listing(self, html: str) -> bool:
+        lowered = html.lower()
+        return "unitbuild" in lowered or "querydata" in lowered
+
+    def listing_parked(self, request: scrapy.Request) -> None:
+        """A column (page or list API) that stays blocked: its notices are looked for through
+        the site search API instead; the other columns are not affected."""
+        column = request.meta.get("column")
+        engine = self.crawler.engine
+        if column and not self.is_blocked and engine is not None:
+            for search in self._search_fallback(column):
+                engine.crawl(search)
 
     def article_headers(self, item: Any) -> dict[str, str]:
         return {"Referer": item.via}
@@ -49,8 +70,6 @@ class MiitSpider(PolicywatchSpider):
         column = response.meta["column"]
         found = source.find_column_query(response.text)
         if found is None:
-            if self.blocked_listing(response):
-                return
             self.store.count("column_without_querydata")
             log.warning(
                 "no queryData on column page source=miit url=%s; using the search API for %s",
@@ -132,7 +151,6 @@ class MiitSpider(PolicywatchSpider):
             else:
                 log.warning("paging does not work for column %s; only page 1 read", meta["column"])
             return
-        before = len(self.scheduled)
         requests = list(self.article_requests(unit.items, lambda _url: None))
         log.info(
             "list source=miit column=%s page=%d/%d items=%d new=%d",
@@ -142,17 +160,26 @@ class MiitSpider(PolicywatchSpider):
             len(unit.items),
             len(requests),
         )
+        if page == 1 and unit.count is not None:
+            # what the site says the column holds, compared with what is stored (`sources`)
+            self.store.counts[f"site_total:{source.column_path(meta['column'])}"] = unit.count
         yield from requests
         rows = unit.rows or meta["rows"]
-        max_pages = min(unit.pages, int(self.source_config.get("max_list_pages", 3)))
         # the list is not strictly by date: read at least two pages, then stop after a page
-        # that held nothing new
-        new_here = len(self.scheduled) - before
-        if page < max_pages and (page < 2 or new_here):
+        # whose every item was stored by earlier runs
+        following = self.next_list_page(
+            f"column:{source.column_path(meta['column'])}",
+            page,
+            unit.pages,
+            unit.items,
+            lambda _url: None,
+            min_pages=2,
+        )
+        if following:
             yield self._unit_request(
                 meta["api_path"],
                 meta["query"],
-                page + 1,
+                following,
                 meta["referer"],
                 meta["column"],
                 rows,
@@ -160,14 +187,20 @@ class MiitSpider(PolicywatchSpider):
                 urls,
             )
 
-    def _search_fallback(self, column: str) -> Iterator[scrapy.Request]:
-        self.search_pending.append(source.column_path(column))
+    def _search_fallback(
+        self, column: str | None, prefixes: list[str] | None = None, page: int = 0
+    ) -> Iterator[scrapy.Request]:
+        prefixes = prefixes or [source.column_path(column or "")]
+        if page == 0:
+            if set(prefixes) <= set(self.search_pending):
+                return  # already looked up in this run
+            self.search_pending.extend(prefixes)
         yield scrapy.Request(
-            source.search_url(str(self.source_config.get("search_cateid", "57"))),
+            source.search_url(str(self.source_config.get("search_cateid", "57")), page),
             callback=self.parse_search,
             errback=self.on_listing_error,
             headers={**source.BROWSER_HEADERS, "Referer": f"{source.BASE}/search/zcwjk.html"},
-            meta={"handle_httpstatus_list": SEE_ERRORS, "prefixes": [source.column_path(column)]},
+            meta={"handle_httpstatus_list": SEE_ERRORS, "prefixes": prefixes, "page": page},
             dont_filter=True,
         )
 
@@ -183,6 +216,19 @@ class MiitSpider(PolicywatchSpider):
             return
         log.info("search source=miit prefixes=%s items=%d", response.meta["prefixes"], len(items))
         yield from self.article_requests(items, lambda _url: None)
+        if self.backfill:
+            page = int(response.meta.get("page", 0))
+            pages = source.search_pages(response.body)
+            # pages count from 0 here; next_list_page counts from 1
+            following = self.next_list_page(
+                f"search:{','.join(response.meta['prefixes'])}",
+                page + 1,
+                pages,
+                items,
+                lambda _url: None,
+            )
+            if following:
+                yield from self._search_fallback(None, response.meta["prefixes"], following - 1)
 
     # -- notices and attachments -----------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[Any]:
@@ -209,13 +255,27 @@ class MiitSpider(PolicywatchSpider):
                 "pending": pending[1:],
                 "discovery": discovery,
                 "dont_obey_robotstxt": False,
+                "pw_kind": "attachment",
+                "article": source.canonical_url(parts[0]["url"]),
             },
         )
 
     def parse_attachment(self, response: Response) -> Iterator[Any]:
         meta = response.meta
         parts, discovery = meta["parts"], meta["discovery"]
-        if response.status == 200:
+        reason = meta.get(BLOCK_META)
+        if reason:
+            self.store.count("blocked")
+            attempts = int(meta.get(ATTEMPTS_META, 0)) + 1
+            if attempts <= self.block_retries and not self.is_blocked:
+                retry_meta = {k: v for k, v in meta.items() if k != BLOCK_META}
+                retry_meta[ATTEMPTS_META] = attempts
+                yield response.request.replace(
+                    dont_filter=True, priority=response.request.priority - 10, meta=retry_meta
+                )
+                return
+            self._attachment_failed(discovery, response.url, f"blocked again: {reason}")
+        elif response.status == 200:
             part = response_part(response)
             part["kind"] = "attachment"
             parts = [*parts, part]

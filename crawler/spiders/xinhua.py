@@ -28,6 +28,11 @@ class XinhuaSpider(PolicywatchSpider):
                 errback=self.on_listing_error,
                 meta={"handle_httpstatus_list": SEE_ERRORS},
             )
+        for request in self.retry_open_items():
+            yield request
+
+    def looks_like_listing(self, html: str) -> bool:
+        return "datasource:" in html or bool(source.scan_links(html, "https://www.news.cn/"))
 
     def looks_like_article(self, html: str) -> bool:
         return any(
@@ -51,8 +56,6 @@ class XinhuaSpider(PolicywatchSpider):
                 )
             return
         items = source.scan_links(response.text, response.url)
-        if not items and self.blocked_listing(response):
-            return
         self.store.count("hub_link_scan")
         log.warning(
             "hub without datasource ids source=%s url=%s; scanned %d article links instead",

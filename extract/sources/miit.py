@@ -3,18 +3,20 @@
 Title ``h1#con_title`` / ``meta ArticleTitle``; time ``span#con_time`` (发布时间：…) before
 ``meta PubDate`` (they can differ; both raw values are kept); department ``meta ContentSource`` /
 ``div.cinfo`` 来源; body ``div#con_con``. Attachments (``iframe[fileurl]``, links to
-.pdf/.doc/.docx/.xls/.xlsx/.wps) are fetched by the spider as extra parts; their text is appended
-to the document so it is searchable. Image-only pages (一图读懂) have empty text, flagged.
+.pdf/.doc/.docx/.wps/.xls/.xlsx/.ofd/.zip or ``attach`` paths) are fetched by the spider as extra
+parts; their text (extract.attachments) is appended to the document so it is searchable, and each
+is listed in ``extra["attachments"]`` with name, type and, if it could not be fetched or read,
+the error (the notice is kept). Image-only pages (一图读懂) have empty text, flagged.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
+from extract.attachments import AttachmentError, attachment_type, extract_attachment
 from extract.blocking import block_reason
 from extract.dates import check_against_url, parse_beijing
 from extract.document import ExtractedDocument, RawPage, clean_lines
@@ -80,24 +82,11 @@ def attachment_urls(html: str, url: str) -> list[tuple[str, str]]:
     return list(found.items())
 
 
-def attachment_text(page: RawPage) -> str:
-    """Text of an attachment (PDF, DOCX); '' for formats without a reader (.doc, .wps, ...)."""
-    path = urlsplit(page.url).path.lower()
-    ctype = (page.content_type or "").lower()
-    try:
-        if path.endswith(".pdf") or "pdf" in ctype or page.body.startswith(b"%PDF"):
-            from pypdf import PdfReader
+def attachment_text(page: RawPage, name: str | None = None) -> tuple[str, str]:
+    """(type, text) of an attachment (see extract.attachments for the formats).
 
-            reader = PdfReader(io.BytesIO(page.body))
-            return clean_lines([p.extract_text() or "" for p in reader.pages])
-        if path.endswith(".docx") or page.body.startswith(b"PK"):
-            from docx import Document as DocxDocument
-
-            doc = DocxDocument(io.BytesIO(page.body))
-            return clean_lines([p.text for p in doc.paragraphs])
-    except Exception as exc:  # a broken attachment must not lose the notice
-        raise ExtractionError(f"{page.url}: attachment unreadable ({type(exc).__name__})") from None
-    return ""
+    Raises AttachmentError when it cannot be read; the caller keeps the notice and flags it."""
+    return extract_attachment(name or page.url, page.body)
 
 
 def document_number(text: str) -> str | None:
@@ -155,16 +144,33 @@ def parse_article(
     if number:
         extra["doc_number"] = number
 
-    attachments = []
+    attachments: list[dict[str, object]] = []
     names = dict(attachment_urls(html, first.url))
     for part in pages[1:]:
-        att_text = attachment_text(part)
         name = names.get(part.url, part.url.rsplit("/", 1)[-1])
-        attachments.append({"url": part.url, "name": name, "chars": len(att_text)})
+        entry: dict[str, object] = {"url": part.url, "name": name}
+        try:
+            kind, att_text = attachment_text(part, part.url)
+        except AttachmentError as exc:  # a corrupt attachment never loses the notice
+            kind, att_text = attachment_type(part.url, part.body), ""
+            entry["error"] = str(exc)
+        entry["type"], entry["chars"] = kind, len(att_text)
+        attachments.append(entry)
         if att_text:
             text = (
                 f"{text}\n\n附件：{name}\n\n{att_text}" if text else f"附件：{name}\n\n{att_text}"
             )
+    for err in (discovery or {}).get("attachment_errors", []):  # type: ignore[union-attr]
+        att_url = str(err.get("url", ""))
+        attachments.append(
+            {
+                "url": att_url,
+                "name": names.get(att_url, att_url.rsplit("/", 1)[-1]),
+                "type": attachment_type(att_url, b""),
+                "chars": 0,
+                "error": f"not fetched: {err.get('cause', 'unknown')}",
+            }
+        )
     if attachments:
         extra["attachments"] = attachments
     year = url_year(url)
