@@ -523,7 +523,8 @@ def claims(file: Any, lang: str | None, fmt: str, title: str | None) -> None:
     from extract.text_claims import CLAIM_FIELDS, claims_of_text
     from policywatch.textinput import CHUNK_CHARS, decode_text, tag_long_text
 
-    name = "standard input" if file.name in ("-", "<stdin>") else file.name
+    name = getattr(file, "name", "-")
+    name = "standard input" if name in ("-", "<stdin>") else name
     text, encoding = decode_text(file.read(), name)
     if encoding not in ("utf-8", "ascii"):
         err_console.print(f"read {escape(name)} as {encoding}", highlight=False)
@@ -601,7 +602,8 @@ def tag(file: Any, lang: str | None) -> None:
     from extract.tagging import get_tagger
     from policywatch.textinput import CHUNK_CHARS, decode_text, tag_long_text
 
-    name = "standard input" if file.name in ("-", "<stdin>") else file.name
+    name = getattr(file, "name", "-")
+    name = "standard input" if name in ("-", "<stdin>") else name
     text, encoding = decode_text(file.read(), name)
     if encoding not in ("utf-8", "ascii"):
         err_console.print(f"read {escape(name)} as {encoding}", highlight=False)

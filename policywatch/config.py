@@ -327,8 +327,8 @@ def load_config(explicit_path: str | os.PathLike[str] | None = None) -> Config:
 
     if crawl.block_cooldown < 30.0 and not os.environ.get("POLICYWATCH_ALLOW_FAST_CRAWL"):
         raise ConfigError(
-            f"crawl.block_cooldown = {crawl.block_cooldown} is below the 30 second minimum pause "
-            "after a block: raise it (tests against a local mirror set "
+            f"In {path}: [crawl] block_cooldown = {crawl.block_cooldown} is below the 30 second "
+            "minimum pause after a block: raise it (tests against a local mirror set "
             "POLICYWATCH_ALLOW_FAST_CRAWL=1)."
         )
     if crawl.max_consecutive_blocks < 1 or crawl.block_retries < 0:
