@@ -680,7 +680,7 @@ def sources(ctx: Context, source: str | None, missing: bool, fmt: str) -> None:
         "failed (by cause)",
         "site total / stored",
         "missing",
-        "warning",
+        "last error / warning",
     )
     for col in columns:
         table.add_column(col, overflow="fold")
@@ -703,7 +703,7 @@ def sources(ctx: Context, source: str | None, missing: bool, fmt: str) -> None:
                     failed,
                     totals,
                     r["missing"],
-                    r["warning_brief"] or r["last_error"],
+                    "; ".join(x for x in (r["last_error"], r["warning_brief"]) if x),
                 )
             )
         )
