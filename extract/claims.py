@@ -67,8 +67,10 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         "withdrawn",
         r"\bwithdr(?:ew|awn|awing|aws)\b"
         r"|\bpulled (?:out|its application|their application)"
-        r"|\b(?:rejected|turned down|denied|refused)\b"
-        r"(?! (?:a |the )?(?:media |press )?report)",
+        r"|\b(?:rejected|turned down|refused)\b(?! (?:a |the )?(?:media |press )?report)"
+        r"|\b(?:was|were|been|is|are) denied\b"
+        r"|\bdenied (?:its |their |the |a )?(?:[\w-]+ ){0,2}"
+        r"(?:application|licen[cs]e|approval|permit)",
         True,
     ),
     (
@@ -96,7 +98,8 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"|\bapplications?\b[^.;]{0,50}?\b(?:is|are|was|were|remains?|has been|have been) "
         r"(?:still )?(?:pending|under review|accepted)\b|\bawaiting\b|\baccepted for review\b"
         r"|\bresubmitted\b"
-        r"|\b(?:approved|accepted|received|reviewing|processing|considering|granted)\s+"
+        r"|(?:(?<=approved )|(?<=accepted )|(?<=received )|(?<=reviewing )|(?<=processing )|"
+        r"(?<=considering )|(?<=rejected ))"
         r"(?:[A-Z][\w&.-]*\s+){0,3}[A-Z][\w&.-]*['’]s? (?:[\w-]+ ){0,3}?"
         r"(?:application|bid|request)s?\b"
         r"|\b(?:its|their) (?:[\w-]+ ){0,3}?applications?\b"
@@ -106,7 +109,8 @@ _EN_CUES: list[tuple[str, str, bool]] = [
     (
         "approved",
         r"\bapproved\b|\bapproval (?:of|for)\b"
-        r"|\b(?:received|won|gained|got|gets|get|getting|obtained|obtains|obtain|secured|secures|"
+        r"|\b(?:received|won|gained|gaining|got|gets|get|getting|obtained|obtains|obtain|secured|"
+        r"secures|"
         r"was given|"
         r"were given|been given|given|winning|receiving|obtaining|securing|awarded|"
         r"acquired|issued|became)\b[^.;]{0,40}?\b" + _LIC + r"\b"
@@ -143,6 +147,8 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         "applied",
         r"\bsought\b(?! to)|\bseeking\b(?! to)|\bseeks\b(?! to)"
         r"|\bappl(?:ied|ying)\b(?! \w+ speeds?)"
+        r"(?! for (?:subsid|loans?|fund|grants?|visas?|patents?|trademarks?|bankruptcy|listing"
+        r"|IPO))"
         r"(?! to (?:the|all|foreign|its|their|both|these|those|such|other|any|every|each|them|"
         r"it)\b)"
         r"|\bapplies (?=for\b)"
@@ -162,6 +168,7 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"\b[^.;]{0,90}?\b(?:includes?|including|comprises?|consists? of|features?|are|were|is)\b"
         r"|\b(?:the (?:list|companies|firms|enterprises|applicants|participants) "
         r"(?:also )?(?:includes?|including|are|were))\b|\balso includes?\b|\bothers? include\b"
+        r"|\b(?:licen[cs]es?|approvals?|permits?|quotas?|batch) included\b"
         r"|\bnamely\b|\bthe (?:\w+ ){0,2}(?:companies|firms|carmakers|automakers|enterprises|"
         r"applicants|participants|consortia|members)(?:, [^,.;]{1,40},)? (?:are|were|include)\b"
         r"|\blist of (?:participants|applicants|pilot \w+|approved \w+|\w+ firms|\w+ companies)\b"
@@ -216,7 +223,7 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
     (
         "applied",
         r"(?:提交|递交|提出)(?:了)?[^，。；]{0,24}申请(?!要求|条件)|申请[^，。；]{0,8}?(?:提交|递交)|已申请|"
-        r"申请(?:加入|参与|参加|开展|设立|试点)|向[^，。；]{0,12}申请(?!要求|条件|贷款|融资|补贴)|报名|(?<!集中|试点)申报(?!的|阶段|工作|方案|材料|条件|要求)|提出申请|申请了",
+        r"申请(?:加入|参与|参加|开展|设立|试点)|(?<![的在])申请(?=[^，。；]{0,20}(?:试点|牌照|许可|资格|额度))|向[^，。；]{0,12}申请(?!要求|条件|贷款|融资|补贴)|报名|(?<!集中|试点)申报(?!的|阶段|工作|方案|材料|条件|要求)|提出申请|申请了",
         True,
     ),
     (
@@ -239,13 +246,15 @@ _EN_BLOCKERS = re.compile(
     r"imminent|touting|touted|possible|potential|speculat\w*|rumors?|rumours?|needs? to|"
     r"has to|have to|required to|seek(?:s|ing)? to|sought to|trying to|tries to|looking to|"
     r"moving toward|moving towards|working toward|working towards|on track to|anticipat\w*|"
-    r"eagerly)\b"
+    r"eagerly|none|failed to|fails? to|failing to|unable to|needs?|needed|allegedly|reportedly|"
+    r"(?:is|are|was|were) said to)\b"
     r"|\?|n't\b",
     re.I,
 )
 _ZH_BLOCKERS = re.compile(
     r"计划|拟|将(?![^，。；]{0,10}(?:纳入|列入|确定))|准备|考虑|是否|如果|如获|若|假如|未(?!来)|没有|否认|有望|可能|可以|欢迎|"
-    r"鼓励|能否|吗|？|传闻|预计|或将|筹备|筹划|意向|希望|争取|有意|打算|正在洽谈|不排除"
+    r"鼓励|能否|吗|？|传闻|预计|或将|筹备|筹划|意向|希望|争取|有意|打算|正在洽谈|不排除|需要|必须|须|应当|据传|"
+    r"有消息称|未获证实|未经证实"
 )
 # boundaries a cue does not reach across
 _STRONG_EN = re.compile(
@@ -335,14 +344,15 @@ _NOT_A_FIRM = re.compile(
     r"\b(?:pilot|program(?:me)?s?|scheme|initiative|project|plan|policy|zone|FTZ|list|"
     r"measures?|regulations?|rules?|law|act|catalogue|negative list|opening-up|belt and road|"
     r"GDP|CPI|PMI|RMB|yuan|internet data cent(?:re|er)s?|content delivery)\b"
-    r"|\brenminbi\b|\bconnect\b|\bqualified (?:foreign|domestic)\b|\bfull self-driving\b"
+    r"|\brenminbi\b|\bconnect\b|\bmodel [A-Z0-9]\b|^(?:bank|group|company|corp|fund)$"
+    r"|\bqualified (?:foreign|domestic)\b|\bfull self-driving\b"
     r"|\bdemonstration area\b"
     r"|\blimited partner(?:ship)?\b|\binstitut(?:es|ions)\b"
     r"|试点|计划|方案|政策|办法|规定|清单|目录|名单|工程|项目|行动|战略|示范|条例|通知|意见|评估|申报|审批|"
     r"许可|支持下|试运营|载人|^(?:一|两|三|该|这|那|某)家|仪式"
-    r"|^(?:[两三四五六七八九十\d]+家)?(?:民营|外资|中资|合资|国有|股份制|城商|农商|地方|境外|境内|公募|私募|美国|"
-    r"中国|国内|国外)?(?:银行|券商|证券公司|基金公司|保险公司|支付机构|企业|公司|机构|合作伙伴|伙伴|主发起人|发起人|"
-    r"运营商|银行卡|资)$"
+    r"|^(?:[两三四五六七八九十\d]+家)?(?:民营|外资|中资|合资|国有|股份制|城商|农商|地方|境外|境内|公募|私募|"
+    r"国内|国外)?(?:银行|券商|证券公司|基金公司|保险公司|支付机构|企业|公司|机构|合作伙伴|伙伴|主发起人|发起人|"
+    r"运营商|银行卡|资)$|^(?:美国|中国)?银行卡$|^中资$"
     r"|^(?:中国|我国|全国|国内|深圳经济特区|[\u4e00-\u9fff]{2,4}[市区])?(?:智能网联|新能源|自动驾驶|无人驾驶|网联|"
     r"电信|通信|金融|医疗|互联网|数据|外资|外商|汽车|增值电信)[\u4e00-\u9fff]{0,4}$"
     r"|(?:行业|产业|业)$",
@@ -372,6 +382,7 @@ class Claim:
     stage: str = "attach"  # attach | attach-parse | propagate
     programme: str | None = None  # watch-list key, or None
     programme_name: str | None = None  # watch-list name, or the name the text gives
+    offset: int = -1  # where the evidence sentence starts in the text (-1: unknown)
 
 
 @dataclass(frozen=True)
@@ -439,10 +450,15 @@ def _purpose_of_application(sentence: str, cue: _Cue) -> bool:
     return bool(_PARTICIPATE.match(cue.text) and _PURPOSE_BEFORE.search(sentence[: cue.start]))
 
 
+_NEGATED_SUBJECT = re.compile(r"^\W*(?:no|none|neither|not a single|not one)\b", re.I)
+
+
 def _blocked(sentence: str, cue_start: int, lang: str) -> bool:
     """Is the cue an intention / forecast / question / denial? Look back to its clause start."""
     if sentence.rstrip().endswith(("吗？", "？", "?")):
         return True
+    if lang != "zh" and _NEGATED_SUBJECT.match(sentence):
+        return True  # "No foreign bank, including Barclays, has been approved."
     breaks = _CLAUSE_BREAK_ZH if lang == "zh" else _CLAUSE_BREAK_EN
     before = sentence[:cue_start]
     starts = [m.end() for m in breaks.finditer(before)]
@@ -927,7 +943,9 @@ def _parse_roles(
         if span is None:
             continue
         verb = next((t for t in span if t.pos_ in {"VERB", "AUX"}), span.root)
-        while verb.pos_ not in {"VERB", "AUX"} and verb.head is not verb:
+        for _ in range(12):  # up to the clause's verb (Token objects are not identical: use i)
+            if verb.pos_ in {"VERB", "AUX"} or verb.head.i == verb.i:
+                break
             verb = verb.head
         giver = verb.lemma_.lower() in _GIVING
         for child in verb.children:
@@ -950,7 +968,7 @@ def _parse_roles(
         token = span.root
         path = []
         node = token
-        while node.head is not node and len(path) < 12:
+        while node.head.i != node.i and len(path) < 12:
             path.append(node)
             node = node.head
         path.append(node)
@@ -1045,6 +1063,7 @@ def _split_sentences(text: str, lang: str) -> list[tuple[int, str]]:
     if text[pos:].strip():
         chunk = text[pos:]
         out.append((pos + len(chunk) - len(chunk.lstrip()), chunk.strip()))
+    out = [piece for start, chunk in out for piece in _cap(start, chunk)]
     if lang != "zh":  # "AIA Co. Ltd. has received approval": no break after an abbreviation
         merged: list[tuple[int, str]] = []
         for start, chunk in out:
@@ -1055,6 +1074,26 @@ def _split_sentences(text: str, lang: str) -> list[tuple[int, str]]:
                 merged.append((start, chunk))
         out = merged
     return out
+
+
+_MAX_SENTENCE = 1500
+_SOFT_BREAK = re.compile(r"[，；,;、]\s*|\s+")
+
+
+def _cap(start: int, chunk: str) -> list[tuple[int, str]]:
+    """A "sentence" longer than any real one (a page without punctuation) is cut at a comma or a
+    space before _MAX_SENTENCE characters, so that no step costs more than linear time."""
+    pieces = []
+    while len(chunk) > _MAX_SENTENCE:
+        cuts = [m.end() for m in _SOFT_BREAK.finditer(chunk, 0, _MAX_SENTENCE)]
+        cut = cuts[-1] if cuts and cuts[-1] > _MAX_SENTENCE // 2 else _MAX_SENTENCE
+        pieces.append((start, chunk[:cut].rstrip()))
+        rest = chunk[cut:]
+        start += cut + len(rest) - len(rest.lstrip())
+        chunk = rest.lstrip()
+    if chunk:
+        pieces.append((start, chunk))
+    return pieces
 
 
 def _headline_end(text: str) -> int:
@@ -1198,7 +1237,7 @@ def extract_claims(
                     for cue in real:
                         found_here.append((m, cue.status, cue.text, "propagate"))
         for m, status, cue_text, how in found_here:
-            claim = Claim(m.entity, m.surface, status, sent.text, cue_text, how)
+            claim = Claim(m.entity, m.surface, status, sent.text, cue_text, how, offset=sent.start)
             claims.setdefault((_firm_key(m), status, sent.text), claim)
         # the context for later sentences
         real_live = [c for c in live if c.status != CONTEXT]
@@ -1218,7 +1257,8 @@ def extract_claims(
                 else None
             )
             since_context = 0
-        elif any(c.blocked for c in cues):
+        elif firms and any(c.blocked for c in cues):
+            # "Apple is preparing to apply": the context of its firms is an intention
             context_status, context_firms = None, []
         # a parent named beside its own subsidiary is context ("Siemens Healthineers, the medical
         # business of Siemens"): the claim belongs to the subsidiary

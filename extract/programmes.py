@@ -103,15 +103,27 @@ def default_programmes() -> tuple[Programme, ...]:
     return tuple(load_programmes())
 
 
+def _term_re(term: str) -> re.Pattern[str]:
+    # Latin terms stand between non-Latin neighbours: "获批QFLP试点" names QFLP
+    return re.compile(rf"(?<![A-Za-z0-9-]){re.escape(term)}(?![A-Za-z0-9-])", re.I)
+
+
 def _contains(text: str, term: str) -> bool:
     if re.search(r"[A-Za-z]", term):
-        return re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text, re.I) is not None
+        return _term_re(term).search(text) is not None
     return term in text
+
+
+def _fold(text: str) -> str:
+    from extract.tagging import fold_traditional
+
+    return fold_traditional(text) if re.search(r"[\u4e00-\u9fff]", text) else text
 
 
 def match_programme(
     text: str, programmes: tuple[Programme, ...] | list[Programme]
 ) -> Programme | None:
+    text = _fold(text)
     best: tuple[int, Programme] | None = None
     for programme in programmes:
         if any(_contains(text, alias) for alias in programme.aliases):
@@ -190,7 +202,7 @@ def unlisted_name(text: str) -> str | None:
 
 def unlisted_key(name: str) -> str:
     """One key for an unlisted programme however a text words it (case, articles, spacing)."""
-    words = re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]", name.lower())
+    words = re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]+", _fold(name).lower())
     stop = {"the", "a", "an", "of", "for", "on", "in", "program", "programme", "scheme", "project"}
     return "unlisted:" + "-".join(w for w in words if w not in stop)[:80]
 
@@ -200,6 +212,7 @@ def programme_at(
     evidence: str,
     default: Programme | str | None = None,
     programmes: tuple[Programme, ...] | list[Programme] | None = None,
+    at: int | None = None,
 ) -> tuple[Programme | None, str | None]:
     """The programme a claim is about: the one its evidence sentence names, else the nearest one
     named before it in the text, else the document's (``default``); an unlisted pilot is named
@@ -208,8 +221,8 @@ def programme_at(
     found = match_programme(evidence, programmes)
     if found:
         return found, found.name
-    at = text.find(evidence)
-    before = text[:at] if at > 0 else ""
+    at = at if at is not None and at >= 0 else text.find(evidence)
+    before = _fold(text[:at]) if at > 0 else ""
     best: tuple[int, Programme] | None = None
     for programme in programmes:  # the alias named last before the evidence wins
         for alias in programme.aliases:
@@ -228,6 +241,6 @@ def programme_at(
 
 def _last_pos(text: str, term: str) -> int:
     if re.search(r"[A-Za-z]", term):
-        matches = list(re.finditer(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text, re.I))
+        matches = list(_term_re(term).finditer(text))
         return matches[-1].start() if matches else -1
     return text.rfind(term)

@@ -65,7 +65,9 @@ def records(
     programmes = programmes if programmes is not None else default_programmes()
     out = []
     for c in claims:
-        programme, name = programme_at(text, c.evidence, document_programme, programmes)
+        programme, name = programme_at(
+            text, c.evidence, document_programme, programmes, at=c.offset
+        )
         record = gazetteer.entities.get(c.firm or "")
         group_key = group_of(c.firm, gazetteer) if c.firm else None
         group = gazetteer.entities[group_key].name if group_key else c.firm_surface

@@ -169,3 +169,35 @@ def test_oversize_lists_keep_every_member() -> None:
     mentions = get_tagger("en").tag(text)
     found = {c.firm_surface for c in extract_claims(mentions, "en", text=text)}
     assert found == set(names)
+
+
+def test_hostile_inputs_found_by_a_tester() -> None:
+    """Cases a hostile tester found (written for the project): an all-caps line once looped
+    for ever in the parse walk, denials and failures made claims, a Chinese programme acronym
+    was not seen between Chinese characters."""
+    assert groups("HSBC APPLIED FOR THE QFLP PILOT.") <= {("HSBC", "applied")}
+    for text in (
+        "BMW denied that it had applied for the telecom pilot.",
+        "None of the applications by Ford were approved.",
+        "No foreign bank, including Barclays or Deutsche Bank, has been approved for the pilot.",
+        "Tesla failed to secure approval for the pilot.",
+        "Mercedes-Benz needs to apply for the pilot before March.",
+        "Apple growers in Shaanxi applied for subsidies under the pilot.",
+    ):
+        assert groups(text) == set(), text
+    found = claims_of_text("汇丰已获批QFLP试点。", "zh")
+    assert [(c.group, c.status, c.programme_key) for c in found] == [
+        ("HSBC", "approved", "qflp-pilot")
+    ]
+    traditional = claims_of_text("比亞迪入選智能網聯汽車準入和上路通行試點。", "zh")
+    assert {c.programme_key for c in traditional} == {"icv-access-pilot"}
+    assert unlisted_key("合肥低空经济试点") == "unlisted:合肥低空经济试点"
+
+
+def test_a_page_without_sentence_breaks_is_read_in_bounded_pieces() -> None:
+    from extract.claims import _split_sentences
+
+    text = "，".join(["特斯拉已提交试点申请"] * 20000)  # 220,000 characters, no full stop
+    pieces = _split_sentences(text, "zh")
+    assert len(pieces) > 100 and max(len(p) for _, p in pieces) <= 1500
+    assert all(text[start : start + len(p)] == p for start, p in pieces)
