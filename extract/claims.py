@@ -891,6 +891,8 @@ def _parser():  # type: ignore[no-untyped-def]
 
 
 # verbs whose subject is the authority, not the firm ("Shanghai granted HSBC a quota")
+# a capitalised word inside a sentence: a name the NER may have missed (worth a parse)
+_UNTAGGED_NAME = re.compile(r"(?<=[a-z,;:] )[A-Z][\w.&'’-]+")
 _GIVING = {
     "grant",
     "issue",

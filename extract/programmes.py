@@ -103,6 +103,7 @@ def default_programmes() -> tuple[Programme, ...]:
     return tuple(load_programmes())
 
 
+@lru_cache(maxsize=4096)
 def _term_re(term: str) -> re.Pattern[str]:
     # Latin terms stand between non-Latin neighbours: "获批QFLP试点" names QFLP
     return re.compile(rf"(?<![A-Za-z0-9-]){re.escape(term)}(?![A-Za-z0-9-])", re.I)
