@@ -52,6 +52,10 @@ class CrawlTable(_Table):
     retry_backoff_max: Seconds | None = Field(default=None, ge=0)
     obey_robots_txt: bool | None = None
     autothrottle: bool | None = None
+    block_cooldown: Seconds | None = Field(default=None, ge=0)
+    block_cooldown_max: Seconds | None = Field(default=None, ge=0)
+    block_retries: int | None = Field(default=None, ge=0)
+    max_consecutive_blocks: int | None = Field(default=None, ge=1)
     # a table {"real.host" = "127.0.0.1:PORT"} or the string form of POLICYWATCH_HOST_MAP;
     # checked entry by entry in config.normalise_host_map
     host_map: Any = None
