@@ -129,6 +129,7 @@ def cli(
       policywatch firms --format json       who applied / was approved, with evidence
       policywatch digest --send             deliver the daily digest now
       policywatch run                       the scheduled service (crawl, process, digest)
+      policywatch workers                   processing progress, every machine
       policywatch export mentions --format csv -o mentions.csv
     """
     setup_logging(verbose, quiet)
@@ -208,14 +209,21 @@ def crawl(
     names = SOURCE_NAMES if "all" in sources else list(dict.fromkeys(sources))
     db = ctx.db()
     with ExitStack() as locks:
-        try:
-            for name in names:
-                locks.enter_context(source_lock(ctx.config, name))
-        except CrawlBusy as busy:
+        busy: list[str] = []
+        for name in names:
+            try:
+                locks.enter_context(source_lock(ctx.config, name, db.engine))
+            except CrawlBusy:
+                busy.append(name)
+        if busy and len(names) == 1:
             raise PolicywatchError(
-                f"A crawl of {busy} is already running (the service or another command): wait "
-                "for it to finish."
-            ) from None
+                f"A crawl of {', '.join(busy)} is already running (the service or another "
+                "command, on this machine or, with PostgreSQL, another one): wait for it to "
+                "finish."
+            )
+        for name in busy:  # several sources: crawl the free ones, the others are in hand
+            console.print(f"crawl {name}: skipped (another crawl of it is running)")
+        names = [n for n in names if n not in busy]
         plan = Backfill(parse_day(until), pages) if backfill else None
         with _crawl_progress(names, enabled=backfill) as progress:
             summaries = run_crawls(
@@ -237,7 +245,7 @@ def crawl(
                 soft_wrap=True,
             )
     if then_process:
-        _run_process(db, redo_all=False, config=ctx.config)
+        _run_process(db, redo_all=False, config=ctx.config, workers=ctx.config.process_workers)
     if any(s.status in ("blocked", "failed") for s in summaries):
         sys.exit(1)
 
@@ -273,24 +281,33 @@ def _crawl_progress(names: list[str], enabled: bool) -> Iterator[Any]:
         yield advance
 
 
-def _run_process(db: Any, redo_all: bool, config: Config, retry_failed: bool = False) -> None:
+def _run_process(
+    db: Any,
+    redo_all: bool,
+    config: Config,
+    retry_failed: bool = False,
+    workers: int = 1,
+    batch_size: int = 32,
+) -> None:
     from rich.progress import Progress
 
-    from schedules.process import _page_ids, process_pages
+    from schedules.process import process_pages
     from schedules.service import processing_lock
 
-    with processing_lock(config):
-        total = len(_page_ids(db, redo_all, retry_failed))
+    with processing_lock(config, db.engine):
         with Progress(
             console=err_console, transient=True, disable=not err_console.is_terminal
         ) as bar:
-            task = bar.add_task("processing", total=total)
+            task = bar.add_task("processing", total=None)
             summary = process_pages(
                 db,
                 redo_all=redo_all,
                 retry_failed=retry_failed,
                 programmes=config.programmes,
+                workers=workers,
+                batch_size=batch_size,
                 progress=lambda n: bar.advance(task, n),
+                on_start=lambda total: bar.update(task, total=total),
             )
     console.print(
         f"processed {summary.pages} pages: {summary.documents_new} new, "
@@ -318,15 +335,43 @@ def _run_process(db: Any, redo_all: bool, config: Config, retry_failed: bool = F
     is_flag=True,
     help="Also try again the pages whose processing failed before (skipped otherwise).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: every core, or $POLICYWATCH_WORKERS).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=32,
+    show_default=True,
+    help="Pages per batch (claimed, processed and written together).",
+)
 @pass_ctx
-def process(ctx: Context, redo_all: bool, retry_failed: bool) -> None:
+def process(
+    ctx: Context, redo_all: bool, retry_failed: bool, workers: int | None, batch_size: int
+) -> None:
     """Extract text and metadata from stored pages and tag firm and place mentions.
+
+    Pages are handed out in batches to --workers processes and each batch is written in one
+    transaction; the result is the same with any number of workers. With PostgreSQL, any number
+    of `process` (and `run`) on any number of machines share the queue: each page is claimed by
+    one of them (a process that dies gives its pages back). With SQLite one `process` runs at a
+    time on this machine.
 
     Texts over spaCy's 1,000,000-character limit are tagged in chunks. A corrupt attachment
     leaves the notice stored with its own text and the attachment flagged (see `policywatch
     sources --missing`). A page that fails for any other reason is marked with its error and
     skipped by later runs until --retry-failed; it never stops the others."""
-    _run_process(ctx.db(), redo_all, ctx.config, retry_failed=retry_failed)
+    _run_process(
+        ctx.db(),
+        redo_all,
+        ctx.config,
+        retry_failed=retry_failed,
+        workers=workers or ctx.config.process_workers,
+        batch_size=batch_size,
+    )
 
 
 def _emit(rows: list[dict[str, Any]], fmt: str, columns: list[tuple[str, str]], title: str) -> None:
@@ -614,6 +659,54 @@ def tag(file: Any, lang: str | None) -> None:
         row.pop("sentence")
         row.pop("sentence_start")
         click.echo(json.dumps(row, ensure_ascii=False))
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@pass_ctx
+def workers(ctx: Context, fmt: str) -> None:
+    """Processing progress: pages waiting and failed, and every `process` (or service) that
+    worked on this database in the last day, from any machine: host, pid, worker processes,
+    state (running; gone: died without closing, its pages went back to the queue; done;
+    failed), last heartbeat, pages done and pages in hand."""
+    from storage.queries import local_time
+    from storage.workers import workers_view
+
+    with ctx.db().session() as s:
+        view = workers_view(s)
+    if fmt == "json":
+        click.echo(json.dumps(view, ensure_ascii=False, indent=2))
+        return
+    console.print(
+        f"pages waiting: {view['pages_waiting']}; failed (process --retry-failed): "
+        f"{view['pages_failed']}"
+    )
+    rows = [
+        {
+            **w,
+            "heartbeat_at": local_time(w["heartbeat_at"]),
+            "started_at": local_time(w["started_at"]),
+        }
+        for w in view["workers"]
+    ]
+    _emit(
+        rows,
+        fmt,
+        [
+            ("host", "host"),
+            ("pid", "pid"),
+            ("processes", "processes"),
+            ("state", "state"),
+            ("started_at", "started (Beijing)"),
+            ("heartbeat_at", "heartbeat (Beijing)"),
+            ("pages", "pages"),
+            ("failed", "failed"),
+            ("in_flight", "in hand"),
+        ],
+        "Workers",
+    )
 
 
 @cli.command()
