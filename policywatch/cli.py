@@ -288,6 +288,8 @@ def _run_process(
     retry_failed: bool = False,
     workers: int = 1,
     batch_size: int = 32,
+    stop: Any = None,
+    quiet_when_idle: bool = False,
 ) -> None:
     from rich.progress import Progress
 
@@ -308,7 +310,10 @@ def _run_process(
                 batch_size=batch_size,
                 progress=lambda n: bar.advance(task, n),
                 on_start=lambda total: bar.update(task, total=total),
+                stop=stop,
             )
+    if quiet_when_idle and not summary.pages:
+        return
     console.print(
         f"processed {summary.pages} pages: {summary.documents_new} new, "
         f"{summary.documents_changed} changed, {summary.documents_unchanged} unchanged documents; "
@@ -348,9 +353,28 @@ def _run_process(
     show_default=True,
     help="Pages per batch (claimed, processed and written together).",
 )
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="Keep running: process new pages as they are stored (every --every seconds) until "
+    "SIGTERM or Ctrl-C; a processing worker for a machine that does not crawl.",
+)
+@click.option(
+    "--every",
+    type=click.FloatRange(min=1),
+    default=30.0,
+    show_default=True,
+    help="With --follow: seconds between two looks at the queue.",
+)
 @pass_ctx
 def process(
-    ctx: Context, redo_all: bool, retry_failed: bool, workers: int | None, batch_size: int
+    ctx: Context,
+    redo_all: bool,
+    retry_failed: bool,
+    workers: int | None,
+    batch_size: int,
+    follow: bool,
+    every: float,
 ) -> None:
     """Extract text and metadata from stored pages and tag firm and place mentions.
 
@@ -364,14 +388,42 @@ def process(
     leaves the notice stored with its own text and the attachment flagged (see `policywatch
     sources --missing`). A page that fails for any other reason is marked with its error and
     skipped by later runs until --retry-failed; it never stops the others."""
-    _run_process(
-        ctx.db(),
-        redo_all,
-        ctx.config,
-        retry_failed=retry_failed,
-        workers=workers or ctx.config.process_workers,
-        batch_size=batch_size,
-    )
+    if not follow:
+        _run_process(
+            ctx.db(),
+            redo_all,
+            ctx.config,
+            retry_failed=retry_failed,
+            workers=workers or ctx.config.process_workers,
+            batch_size=batch_size,
+        )
+        return
+    import signal
+    import threading
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        err_console.print("stopping after the batches in hand are written", highlight=False)
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, on_signal)
+    db = ctx.db()
+    first = True
+    while not stop.is_set():
+        _run_process(
+            db,
+            redo_all and first,
+            ctx.config,
+            retry_failed=retry_failed and first,
+            workers=workers or ctx.config.process_workers,
+            batch_size=batch_size,
+            stop=stop,
+            quiet_when_idle=True,
+        )
+        first = False
+        stop.wait(every)
 
 
 def _emit(rows: list[dict[str, Any]], fmt: str, columns: list[tuple[str, str]], title: str) -> None:

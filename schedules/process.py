@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
 import time
 import zlib
 from collections import deque
@@ -416,8 +417,10 @@ def process_pages(
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
     on_start: Callable[[int], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> ProcessSummary:
-    """Process the queued pages with ``workers`` processes; returns what was done."""
+    """Process the queued pages with ``workers`` processes; returns what was done. When
+    ``stop`` is set no new batch is claimed: the batches in hand are finished and written."""
     summary = ProcessSummary()
     requeue(db, redo_all, retry_failed)
     total = pending_count(db)
@@ -439,10 +442,13 @@ def process_pages(
     registration = _Registration(db, workers)
     status = "failed"
     try:
+        stop = stop or threading.Event()
         if workers == 1:
-            _run_inline(db, batch_size, context, summary, registration, progress)
+            _run_inline(db, batch_size, context, summary, registration, progress, stop)
         else:
-            _run_pool(db, batch_size, workers, programmes, context, summary, registration, progress)
+            _run_pool(
+                db, batch_size, workers, programmes, context, summary, registration, progress, stop
+            )
         status = "done"
     finally:
         registration.beat(summary, 0, status)
@@ -456,10 +462,11 @@ def _run_inline(
     summary: ProcessSummary,
     registration: _Registration,
     progress: Callable[[int], None] | None,
+    stop: threading.Event,
 ) -> None:
     queue = _Queue(db, batch_size)
     last_analyze = time.monotonic()
-    while (batch := queue.claim()) is not None:
+    while not stop.is_set() and (batch := queue.claim()) is not None:
         try:
             outcomes = compute_batch(batch.jobs, context.programmes)
         except BaseException:
@@ -483,6 +490,7 @@ def _run_pool(
     summary: ProcessSummary,
     registration: _Registration,
     progress: Callable[[int], None] | None,
+    stop: threading.Event,
 ) -> None:
     # numeric libraries in each worker use one thread: the workers themselves fill the cores
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -499,7 +507,7 @@ def _run_pool(
     try:
         exhausted = False
         while True:
-            while not exhausted and len(in_flight) < workers + 1:
+            while not exhausted and not stop.is_set() and len(in_flight) < workers + 1:
                 batch = queue.claim()
                 if batch is None:
                     exhausted = True

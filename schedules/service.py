@@ -121,8 +121,9 @@ def crawl_source(source: str) -> None:
     # the child `policywatch crawl` takes the source's lock: a crawl started by hand meanwhile
     # makes it exit with status 2 instead of crawling twice
     if _run_child_crawl(ctx, source) == 2:
+        # another crawl of it runs (here, or with PostgreSQL on another machine): this
+        # service still helps process what is stored
         log.warning("crawl source=%s skipped: another crawl of it is running", source)
-        return
     if ctx.stopping.is_set():
         log.info("stopping: new pages of %s will be processed on the next run", source)
         return
@@ -181,7 +182,21 @@ def send_digest() -> None:
 
     ctx = _require_context()
     now = datetime.now(UTC)
-    outcome = run_digest(ctx.config, ctx.db, send=True, slot=current_slot(ctx.config, now), now=now)
+    if is_postgres(ctx.db.engine):
+        # services on several machines: one builds and sends the slot's digest, the others
+        # find it recorded for the slot afterwards
+        try:
+            with advisory_lock(ctx.db.engine, "digest"):
+                outcome = run_digest(
+                    ctx.config, ctx.db, send=True, slot=current_slot(ctx.config, now), now=now
+                )
+        except LockBusy:
+            log.info("digest skipped: another machine is sending it")
+            return
+    else:
+        outcome = run_digest(
+            ctx.config, ctx.db, send=True, slot=current_slot(ctx.config, now), now=now
+        )
     log.info("digest %s", outcome.status if not outcome.error else f"failed: {outcome.error}")
 
 

@@ -215,3 +215,35 @@ def test_worker_killed_mid_batch_loses_nothing(
     # and the result is the one a single worker gives from scratch
     cli("process", "--all", "--workers", "1")
     assert _derived(db_url) == (mentions, claims)
+
+
+def test_follow_worker_processes_what_another_machine_stores(
+    db_url: str, sources_config: Path, tmp_path: Path, cli: CLI
+) -> None:
+    home_a, home_b = _homes(db_url, tmp_path, 2)
+    cli("init")
+    follower = _start(db_url, sources_config, home_b, "process", "--follow", "--every", "1")
+    try:
+        with ExitStack() as stack:
+            _mirrors, host_map = serve(stack)
+            crawler = CLI(db_url, sources_config, home_a)
+            crawler("--config", str(sources_config), "crawl", "xinhua", host_map=host_map)
+        db = Database(db_url)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            with db.session() as s:
+                waiting = s.scalar(
+                    select(func.count())
+                    .select_from(FetchedPage)
+                    .where(FetchedPage.processed_at.is_(None), FetchedPage.parent_id.is_(None))
+                )
+            if not waiting or follower.poll() is not None:
+                break
+            time.sleep(0.2)
+        db.dispose()
+    finally:
+        follower.send_signal(signal.SIGTERM)
+        out, err = follower.communicate(timeout=120)
+    assert follower.returncode == 0, err
+    assert "processed 7 pages" in out and "Traceback" not in err
+    _assert_each_page_once(db_url)
