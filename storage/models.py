@@ -232,6 +232,15 @@ class Mention(Base):
     document: Mapped[Document] = relationship()
     entity: Mapped[Entity | None] = relationship()
 
+    __table_args__ = (
+        Index(
+            "ix_mentions_unlinked_surface",
+            text("lower(surface)"),
+            sqlite_where=text("entity_id IS NULL"),
+            postgresql_where=text("entity_id IS NULL"),
+        ),
+    )
+
 
 class Claim(Base):
     """A firm reported applying to / approved for / operating under / withdrawn from a pilot."""

@@ -190,34 +190,44 @@ def count_documents(session: Session, f: DocumentFilter) -> int:
 def iter_documents(
     session: Session, f: DocumentFilter, limit: int | None = None
 ) -> Iterator[dict[str, Any]]:
-    counts = (
-        select(Mention.document_id, func.count().label("n"))
-        .group_by(Mention.document_id)
-        .subquery()
-    )
     q = (
-        select(Document, Source.name, func.coalesce(counts.c.n, 0))
+        select(Document, Source.name)
         .join(Source, Document.source_id == Source.id)
-        .outerjoin(counts, counts.c.document_id == Document.id)
         .order_by(Document.published_at.desc(), Document.id.desc())
     )
     q = _documents_filtered(q, f)
     if limit:
         q = q.limit(limit)
-    for doc, source, n in session.execute(q.execution_options(yield_per=200)):
-        yield {
-            "id": doc.id,
-            "source": source,
-            "language": doc.language,
-            "published_at": iso(doc.published_at),
-            "published_date_only": doc.published_date_only,
-            "title": doc.title,
-            "byline": doc.byline,
-            "url": doc.canonical_url,
-            "version": doc.version,
-            "extraction_path": doc.extraction_path,
-            "mentions": n,
-        }
+    rows = session.execute(q.execution_options(yield_per=200))
+    for chunk in rows.partitions(200):
+        # mention counts of this chunk's documents only (an index lookup each), never a
+        # GROUP BY over every mention
+        ids = [doc.id for doc, _source in chunk]
+        counts = dict(
+            session.execute(
+                select(Mention.document_id, func.count())
+                .where(Mention.document_id.in_(ids))
+                .group_by(Mention.document_id)
+            ).all()
+        )
+        for doc, source in chunk:
+            yield _document_row(doc, source, counts.get(doc.id, 0))
+
+
+def _document_row(doc: Document, source: str, n: int) -> dict[str, Any]:
+    return {
+        "id": doc.id,
+        "source": source,
+        "language": doc.language,
+        "published_at": iso(doc.published_at),
+        "published_date_only": doc.published_date_only,
+        "title": doc.title,
+        "byline": doc.byline,
+        "url": doc.canonical_url,
+        "version": doc.version,
+        "extraction_path": doc.extraction_path,
+        "mentions": n,
+    }
 
 
 def local_time(value: str, *, date_only: bool = False) -> str:
