@@ -200,6 +200,10 @@ def crawl(
     pause and parked when blocked again (retried on the next run). Requests for hosts in the
     host map go to the local mirror instead. Exit status 1 when a source stopped after repeated
     blocks or failed; parked and failed items are listed by `policywatch sources --missing`.
+
+    One crawl per source at a time (a lock file; with PostgreSQL a lock in the database shared by
+    every machine): a source crawled elsewhere is an error when it is the only one asked for,
+    and skipped with a note among several.
     """
     from crawler.runner import Backfill, run_crawls
     from schedules.service import CrawlBusy, source_lock
@@ -333,7 +337,8 @@ def _run_process(
     "--all",
     "redo_all",
     is_flag=True,
-    help="Redo extraction and tagging for every stored page (no fetching).",
+    help="Redo extraction and tagging for every stored page (no fetching): the newest fetch "
+    "of every document goes back to the queue; with several machines run it on one.",
 )
 @click.option(
     "--retry-failed",

@@ -51,6 +51,7 @@ class ServiceContext:
 
 
 _context: ServiceContext | None = None  # set by run_service; the jobs below read it
+_processing_in_this_service = threading.Lock()
 
 
 class CrawlBusy(Exception):
@@ -163,7 +164,9 @@ def process_new_pages(ctx: ServiceContext) -> None:
 
     # two sources' jobs (threads) and a manual `policywatch process` must not process the same
     # pages at once; each call opens the lock file anew, so flock also serialises our threads
-    with processing_lock(ctx.config, ctx.db.engine):
+    # (PostgreSQL: row claims keep processes apart; one run at a time in this service keeps
+    # it to one set of worker processes)
+    with _processing_in_this_service, processing_lock(ctx.config, ctx.db.engine):
         summary = process_pages(
             ctx.db, programmes=ctx.config.programmes, workers=ctx.config.process_workers
         )
