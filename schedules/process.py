@@ -27,7 +27,7 @@ import time
 import zlib
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -466,19 +466,35 @@ def _run_inline(
 ) -> None:
     queue = _Queue(db, batch_size)
     last_analyze = time.monotonic()
-    while not stop.is_set() and (batch := queue.claim()) is not None:
-        try:
-            outcomes = compute_batch(batch.jobs, context.programmes)
-        except BaseException:
-            _abandon(batch)
-            raise
+    # batch k is written by a thread while batch k+1 is computed: the database's share of the
+    # time (round trips, the server's work) overlaps the text stages; batches still written in
+    # claim order, one at a time
+    writing: Future[None] | None = None
+    claimed: _Batch | None = None
+
+    def write(batch: _Batch, outcomes: list[PageOutcome]) -> None:
         _write_batch(db, batch, outcomes, context, summary)
         registration.beat(summary, 0)
         if progress:
             progress(len(batch.jobs))
-        if time.monotonic() - last_analyze > ANALYZE_EVERY_SECONDS:
-            _analyze(db)
-            last_analyze = time.monotonic()
+
+    with ThreadPoolExecutor(1, thread_name_prefix="policywatch-writer") as writer:
+        try:
+            while not stop.is_set() and (claimed := queue.claim()) is not None:
+                outcomes = compute_batch(claimed.jobs, context.programmes)
+                if writing is not None:
+                    writing.result()  # the previous batch is stored (or its error raised)
+                batch, claimed = claimed, None
+                writing = writer.submit(write, batch, outcomes)
+                if time.monotonic() - last_analyze > ANALYZE_EVERY_SECONDS:
+                    _analyze(db)
+                    last_analyze = time.monotonic()
+            if writing is not None:
+                writing.result()
+        except BaseException:
+            if claimed is not None:
+                _abandon(claimed)
+            raise
 
 
 def _run_pool(
@@ -626,9 +642,12 @@ def _fail(s: Session, summary: ProcessSummary, job: PageJob, row: FetchedPage, e
     s.flush()
 
 
-def _flag_attachments(session: Session, page: FetchedPage, doc: ExtractedDocument) -> None:
+def _flag_attachments(
+    session: Session, page: FetchedPage, doc: ExtractedDocument, *, new: bool = False
+) -> None:
     """Attachments that could not be fetched or read: flagged (name, URL, reason) for
-    `sources --missing` and the digest; the notice itself is stored with its own text."""
+    `sources --missing` and the digest; the notice itself is stored with its own text. Flags
+    of an earlier processing that no longer apply are resolved (a ``new`` document has none)."""
     flagged = []
     for att in doc.extra.get("attachments", []):
         if att.get("error"):
@@ -645,6 +664,8 @@ def _flag_attachments(session: Session, page: FetchedPage, doc: ExtractedDocumen
             name=name,
             parent_url=page.canonical_url,
         )
+    if new:
+        return
     stale = session.scalars(
         select(CrawlIssue.url).where(
             CrawlIssue.source_id == page.source_id,
@@ -663,8 +684,9 @@ def _save(
     doc, classification = outcome.doc, outcome.classification
     assert doc is not None and classification is not None
     document, changed = save_document(s, row, doc)
+    new = changed and document.version == 1  # inserted just now: nothing derived to replace
     n_mentions = replace_mentions(
-        s, document, outcome.mentions, context.entity_ids, outcome.tagger_version
+        s, document, outcome.mentions, context.entity_ids, outcome.tagger_version, new=new
     )
     n_claims = replace_claims(
         s,
@@ -674,7 +696,8 @@ def _save(
         outcome.counts,
         context.entity_ids,
         context.names,
+        new=new,
     )
-    _flag_attachments(s, row, doc)
+    _flag_attachments(s, row, doc, new=new)
     row.processed_at, row.process_error = datetime.now(UTC), None
     return document.version, changed, n_mentions, n_claims

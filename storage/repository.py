@@ -119,9 +119,13 @@ def replace_mentions(
     mentions: list[TaggedMention],
     entity_ids: dict[str, int],
     tagger_version: str,
+    *,
+    new: bool = False,
 ) -> int:
-    """Mentions are derived data: replace the document's set in the caller's transaction."""
-    session.execute(delete(Mention).where(Mention.document_id == document.id))
+    """Mentions are derived data: replace the document's set in the caller's transaction
+    (``new``: the document was inserted in this transaction, it has none to delete)."""
+    if not new:
+        session.execute(delete(Mention).where(Mention.document_id == document.id))
     rows = [
         dict(
             document_id=document.id,
@@ -151,8 +155,11 @@ def replace_claims(
     counts: list[Count],
     entity_ids: dict[str, int],
     names: dict[str, str],
+    *,
+    new: bool = False,
 ) -> int:
-    """Pilot classification and claims are derived data: replace the document's set."""
+    """Pilot classification and claims are derived data: replace the document's set (``new``:
+    the document was inserted in this transaction, it has none yet)."""
     document.pilot_kind = classification.kind if classification.is_pilot else None
     document.programme = classification.programme
     document.programme_name = classification.programme_name if classification.is_pilot else None
@@ -164,11 +171,13 @@ def replace_claims(
     else:
         extra.pop("firm_counts", None)
     document.extra = extra
-    previous = {
-        (c.entity_id, c.firm_name, c.status, c.evidence): c.created_at
-        for c in session.scalars(select(Claim).where(Claim.document_id == document.id))
-    }
-    session.execute(delete(Claim).where(Claim.document_id == document.id))
+    previous = {}
+    if not new:
+        previous = {
+            (c.entity_id, c.firm_name, c.status, c.evidence): c.created_at
+            for c in session.scalars(select(Claim).where(Claim.document_id == document.id))
+        }
+        session.execute(delete(Claim).where(Claim.document_id == document.id))
     for c in claims:
         entity_id = entity_ids.get(c.entity) if c.entity else None
         firm_name = names.get(c.entity, c.firm) if c.entity else c.firm
