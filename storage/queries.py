@@ -150,7 +150,7 @@ def iter_mentions(
     q = mentions_query(f, resolve_entity(session, f.entity) if f.entity else None)
     if limit:
         q = q.limit(limit)
-    result = session.execute(q.execution_options(stream_results=True, yield_per=500))
+    result = session.execute(q.execution_options(stream_results=True, yield_per=2000))
     for row in result:
         record = dict(row._mapping)
         record["published_at"] = iso(record["published_at"])
@@ -158,7 +158,23 @@ def iter_mentions(
 
 
 def count_mentions(session: Session, f: MentionFilter) -> int:
-    q = mentions_query(f, resolve_entity(session, f.entity) if f.entity else None)
+    entity = resolve_entity(session, f.entity) if f.entity else None
+    if not (f.since or f.source):
+        # every mention has its document and source (foreign keys) and the entity join is
+        # outer: count the mentions table alone, through its indexes
+        q = select(func.count()).select_from(Mention)
+        if f.entity:
+            ids, surfaces = entity or ([], [f.entity.lower()])
+            q = q.where(
+                or_(
+                    Mention.entity_id.in_(ids),
+                    (Mention.entity_id.is_(None) & func.lower(Mention.surface).in_(surfaces)),
+                )
+            )
+        if f.kind:
+            q = q.where(Mention.kind == f.kind)
+        return session.scalar(q) or 0
+    q = mentions_query(f, entity)
     return session.scalar(select(func.count()).select_from(q.order_by(None).subquery())) or 0
 
 
@@ -250,11 +266,12 @@ def neutralise(value: Any) -> Any:
 
 
 def write_csv(rows: Iterator[dict[str, Any]], out: IO[str], columns: list[str]) -> int:
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
-    writer.writeheader()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
     n = 0
     for row in rows:
-        writer.writerow({k: neutralise("" if row.get(k) is None else row.get(k)) for k in columns})
+        values = [row.get(k) for k in columns]
+        writer.writerow(["" if v is None else neutralise(v) for v in values])
         n += 1
     return n
 
