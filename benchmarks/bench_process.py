@@ -103,40 +103,40 @@ def copy_url(url: str, i: int) -> str:
     return f"{url[: end - 8]}{i:08d}{url[end:]}"
 
 
-def backlog(n: int) -> list[tuple[Base, str, bytes]]:
-    """N pages: (base, URL, bytes) — copy i of a base has its own URL and bytes."""
+def copy_body(base: Base, i: int) -> bytes:
+    return base.body + f"\n<!-- policywatch benchmark copy {i} -->\n".encode()
+
+
+def backlog(n: int) -> list[tuple[Base, str, int]]:
+    """N pages: (base, URL, i) — copy i of a base has its own URL and bytes (made when needed,
+    so this process's memory does not grow with N)."""
     base = bases()
-    out = []
-    for i in range(n):
-        b = base[i % len(base)]
-        body = b.body + f"\n<!-- policywatch benchmark copy {i} -->\n".encode()
-        out.append((b, copy_url(b.url, i), body))
-    return out
+    return [(base[i % len(base)], copy_url(base[i % len(base)].url, i), i) for i in range(n)]
 
 
-def store(db: Database, pages: list[tuple[Base, str, bytes]]) -> None:
+def store(db: Database, pages: list[tuple[Base, str, int]]) -> None:
     now = datetime.now(UTC)
     with db.session() as s:
         source_ids = {name: ensure_source(s, name).id for name in set(HOSTS.values())}
-    rows = [
-        {
-            "source_id": source_ids[b.source],
-            "url": url,
-            "canonical_url": url,
-            "status": 200,
-            "headers": {"Content-Type": "text/html"},
-            "fetched_at": now,
-            "part_no": 1,
-            "kind": "page",
-            "content_hash": f"{i:064x}",
-            "body_zlib": zlib.compress(body, 6),
-            "discovery": {},
-        }
-        for i, (b, url, body) in enumerate(pages)
-    ]
-    for k in range(0, len(rows), 1000):
+    for k in range(0, len(pages), 500):
+        rows = [
+            {
+                "source_id": source_ids[b.source],
+                "url": url,
+                "canonical_url": url,
+                "status": 200,
+                "headers": {"Content-Type": "text/html"},
+                "fetched_at": now,
+                "part_no": 1,
+                "kind": "page",
+                "content_hash": f"{i:064x}",
+                "body_zlib": zlib.compress(copy_body(b, i), 6),
+                "discovery": {},
+            }
+            for b, url, i in pages[k : k + 500]
+        ]
         with db.session() as s:
-            s.execute(insert(FetchedPage), rows[k : k + 1000])
+            s.execute(insert(FetchedPage), rows)
 
 
 def reset_postgres(url: str) -> None:
@@ -171,33 +171,38 @@ def main() -> None:
     pages = backlog(args.n)
     db = Database(url)
     store(db, pages)
-    distinct = len({b.url for b, _u, _b in pages})
+    distinct = len({b.url for b, _u, _i in pages})
     print(f"backlog: {args.n} stored pages ({distinct} distinct real/demo pages), {db.engine.name}")
 
     bare_rate = None
     if not args.skip_bare:
         programmes = load_programmes(None)
-        jobs = [
-            PageJob(i, b.source, u, {}, [RawPage(url=u, body=body, content_type="text/html")])
-            for i, (b, u, body) in enumerate(pages)
-        ]
-        compute_batch(jobs[:2], programmes)  # load the models before timing
+
+        def jobs(part: list[tuple[Base, str, int]]) -> list[PageJob]:
+            return [
+                PageJob(
+                    i,
+                    b.source,
+                    u,
+                    {},
+                    [RawPage(url=u, body=copy_body(b, i), content_type="text/html")],
+                )
+                for b, u, i in part
+            ]
+
+        compute_batch(jobs(pages[:2]), programmes)  # load the models before timing
         cpu0, t0 = cpu_seconds(resource.RUSAGE_SELF), time.perf_counter()
         failed = 0
-        for k in range(0, len(jobs), args.batch_size):
-            failed += sum(
-                o.error is not None
-                for o in compute_batch(jobs[k : k + args.batch_size], programmes)
-            )
+        for k in range(0, len(pages), args.batch_size):
+            outcomes = compute_batch(jobs(pages[k : k + args.batch_size]), programmes)
+            failed += sum(o.error is not None for o in outcomes)
         wall = time.perf_counter() - t0
         cpu = cpu_seconds(resource.RUSAGE_SELF) - cpu0
         bare_rate = args.n / wall
         print(
             f"bare stages:  {bare_rate:6.1f} pages/s  (wall {wall:.1f} s, "
-            f"CPU {100 * cpu / wall:.0f}%"
-            f" of one core, {failed} failed)"
+            f"CPU {100 * cpu / wall:.0f}% of one core, {failed} failed)"
         )
-        del jobs
 
     first: list[float] = []
     done = [0]
