@@ -129,6 +129,7 @@ def cli(
       policywatch firms --format json       who applied / was approved, with evidence
       policywatch digest --send             deliver the daily digest now
       policywatch run                       the scheduled service (crawl, process, digest)
+      policywatch workers                   processing progress, every machine
       policywatch export mentions --format csv -o mentions.csv
     """
     setup_logging(verbose, quiet)
@@ -199,6 +200,10 @@ def crawl(
     pause and parked when blocked again (retried on the next run). Requests for hosts in the
     host map go to the local mirror instead. Exit status 1 when a source stopped after repeated
     blocks or failed; parked and failed items are listed by `policywatch sources --missing`.
+
+    One crawl per source at a time (a lock file; with PostgreSQL a lock in the database shared by
+    every machine): a source crawled elsewhere is an error when it is the only one asked for,
+    and skipped with a note among several.
     """
     from crawler.runner import Backfill, run_crawls
     from schedules.service import CrawlBusy, source_lock
@@ -208,14 +213,21 @@ def crawl(
     names = SOURCE_NAMES if "all" in sources else list(dict.fromkeys(sources))
     db = ctx.db()
     with ExitStack() as locks:
-        try:
-            for name in names:
-                locks.enter_context(source_lock(ctx.config, name))
-        except CrawlBusy as busy:
+        busy: list[str] = []
+        for name in names:
+            try:
+                locks.enter_context(source_lock(ctx.config, name, db.engine))
+            except CrawlBusy:
+                busy.append(name)
+        if busy and len(names) == 1:
             raise PolicywatchError(
-                f"A crawl of {busy} is already running (the service or another command): wait "
-                "for it to finish."
-            ) from None
+                f"A crawl of {', '.join(busy)} is already running (the service or another "
+                "command, on this machine or, with PostgreSQL, another one): wait for it to "
+                "finish."
+            )
+        for name in busy:  # several sources: crawl the free ones, the others are in hand
+            console.print(f"crawl {name}: skipped (another crawl of it is running)")
+        names = [n for n in names if n not in busy]
         plan = Backfill(parse_day(until), pages) if backfill else None
         with _crawl_progress(names, enabled=backfill) as progress:
             summaries = run_crawls(
@@ -237,7 +249,7 @@ def crawl(
                 soft_wrap=True,
             )
     if then_process:
-        _run_process(db, redo_all=False, config=ctx.config)
+        _run_process(db, redo_all=False, config=ctx.config, workers=ctx.config.process_workers)
     if any(s.status in ("blocked", "failed") for s in summaries):
         sys.exit(1)
 
@@ -273,25 +285,39 @@ def _crawl_progress(names: list[str], enabled: bool) -> Iterator[Any]:
         yield advance
 
 
-def _run_process(db: Any, redo_all: bool, config: Config, retry_failed: bool = False) -> None:
+def _run_process(
+    db: Any,
+    redo_all: bool,
+    config: Config,
+    retry_failed: bool = False,
+    workers: int = 1,
+    batch_size: int = 32,
+    stop: Any = None,
+    quiet_when_idle: bool = False,
+) -> None:
     from rich.progress import Progress
 
-    from schedules.process import _page_ids, process_pages
+    from schedules.process import process_pages
     from schedules.service import processing_lock
 
-    with processing_lock(config):
-        total = len(_page_ids(db, redo_all, retry_failed))
+    with processing_lock(config, db.engine):
         with Progress(
             console=err_console, transient=True, disable=not err_console.is_terminal
         ) as bar:
-            task = bar.add_task("processing", total=total)
+            task = bar.add_task("processing", total=None)
             summary = process_pages(
                 db,
                 redo_all=redo_all,
                 retry_failed=retry_failed,
                 programmes=config.programmes,
+                workers=workers,
+                batch_size=batch_size,
                 progress=lambda n: bar.advance(task, n),
+                on_start=lambda total: bar.update(task, total=total),
+                stop=stop,
             )
+    if quiet_when_idle and not summary.pages:
+        return
     console.print(
         f"processed {summary.pages} pages: {summary.documents_new} new, "
         f"{summary.documents_changed} changed, {summary.documents_unchanged} unchanged documents; "
@@ -311,22 +337,98 @@ def _run_process(db: Any, redo_all: bool, config: Config, retry_failed: bool = F
     "--all",
     "redo_all",
     is_flag=True,
-    help="Redo extraction and tagging for every stored page (no fetching).",
+    help="Redo extraction and tagging for every stored page (no fetching): the newest fetch "
+    "of every document goes back to the queue; with several machines run it on one.",
 )
 @click.option(
     "--retry-failed",
     is_flag=True,
     help="Also try again the pages whose processing failed before (skipped otherwise).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: every core, or $POLICYWATCH_WORKERS).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=32,
+    show_default=True,
+    help="Pages per batch (claimed, processed and written together).",
+)
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="Keep running: process new pages as they are stored (every --every seconds) until "
+    "SIGTERM or Ctrl-C; a processing worker for a machine that does not crawl.",
+)
+@click.option(
+    "--every",
+    type=click.FloatRange(min=1),
+    default=30.0,
+    show_default=True,
+    help="With --follow: seconds between two looks at the queue.",
+)
 @pass_ctx
-def process(ctx: Context, redo_all: bool, retry_failed: bool) -> None:
+def process(
+    ctx: Context,
+    redo_all: bool,
+    retry_failed: bool,
+    workers: int | None,
+    batch_size: int,
+    follow: bool,
+    every: float,
+) -> None:
     """Extract text and metadata from stored pages and tag firm and place mentions.
+
+    Pages are handed out in batches to --workers processes and each batch is written in one
+    transaction; the result is the same with any number of workers. With PostgreSQL, any number
+    of `process` (and `run`) on any number of machines share the queue: each page is claimed by
+    one of them (a process that dies gives its pages back). With SQLite one `process` runs at a
+    time on this machine.
 
     Texts over spaCy's 1,000,000-character limit are tagged in chunks. A corrupt attachment
     leaves the notice stored with its own text and the attachment flagged (see `policywatch
     sources --missing`). A page that fails for any other reason is marked with its error and
     skipped by later runs until --retry-failed; it never stops the others."""
-    _run_process(ctx.db(), redo_all, ctx.config, retry_failed=retry_failed)
+    if not follow:
+        _run_process(
+            ctx.db(),
+            redo_all,
+            ctx.config,
+            retry_failed=retry_failed,
+            workers=workers or ctx.config.process_workers,
+            batch_size=batch_size,
+        )
+        return
+    import signal
+    import threading
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        err_console.print("stopping after the batches in hand are written", highlight=False)
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, on_signal)
+    db = ctx.db()
+    first = True
+    while not stop.is_set():
+        _run_process(
+            db,
+            redo_all and first,
+            ctx.config,
+            retry_failed=retry_failed and first,
+            workers=workers or ctx.config.process_workers,
+            batch_size=batch_size,
+            stop=stop,
+            quiet_when_idle=True,
+        )
+        first = False
+        stop.wait(every)
 
 
 def _emit(rows: list[dict[str, Any]], fmt: str, columns: list[tuple[str, str]], title: str) -> None:
@@ -616,6 +718,54 @@ def tag(file: Any, lang: str | None) -> None:
         row.pop("sentence")
         row.pop("sentence_start")
         click.echo(json.dumps(row, ensure_ascii=False))
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@pass_ctx
+def workers(ctx: Context, fmt: str) -> None:
+    """Processing progress: pages waiting and failed, and every `process` (or service) that
+    worked on this database in the last day, from any machine: host, pid, worker processes,
+    state (running; gone: died without closing, its pages went back to the queue; done;
+    failed), last heartbeat, pages done and pages in hand."""
+    from storage.queries import local_time
+    from storage.workers import workers_view
+
+    with ctx.db().session() as s:
+        view = workers_view(s)
+    if fmt == "json":
+        click.echo(json.dumps(view, ensure_ascii=False, indent=2))
+        return
+    console.print(
+        f"pages waiting: {view['pages_waiting']}; failed (process --retry-failed): "
+        f"{view['pages_failed']}"
+    )
+    rows = [
+        {
+            **w,
+            "heartbeat_at": local_time(w["heartbeat_at"]),
+            "started_at": local_time(w["started_at"]),
+        }
+        for w in view["workers"]
+    ]
+    _emit(
+        rows,
+        fmt,
+        [
+            ("host", "host"),
+            ("pid", "pid"),
+            ("processes", "processes"),
+            ("state", "state"),
+            ("started_at", "started (Beijing)"),
+            ("heartbeat_at", "heartbeat (Beijing)"),
+            ("pages", "pages"),
+            ("failed", "failed"),
+            ("in_flight", "in hand"),
+        ],
+        "Workers",
+    )
 
 
 @cli.command()

@@ -162,12 +162,33 @@ class Config:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
 
+    @property
+    def process_workers(self) -> int:
+        """Worker processes of `process` and the service: POLICYWATCH_WORKERS, else every core
+        this process may use."""
+        return default_workers()
+
     def source(self, name: str) -> dict[str, Any]:
         try:
             return self.sources[name]
         except KeyError:
             known = ", ".join(sorted(self.sources))
             raise ConfigError(f"Unknown source {name!r}; known sources: {known}.") from None
+
+
+def default_workers() -> int:
+    value = os.environ.get("POLICYWATCH_WORKERS", "").strip()
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise ConfigError(
+                f"POLICYWATCH_WORKERS={value!r} is not a number of worker processes: set it to "
+                "1 or more, or unset it to use every core."
+            )
+        return int(value)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 _TARGET = re.compile(r"^(?P<host>[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\]):(?P<port>\d{1,5})$")

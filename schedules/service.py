@@ -3,7 +3,8 @@
 APScheduler 3 with a persistent SQLAlchemy job store in the product's database. Each source is
 crawled on its own schedule in a child process (Twisted's reactor cannot restart), then the new
 pages are processed; the digest is built and delivered daily. Missed runs after downtime are
-coalesced and run once; one crawl per source at a time (also across processes: a lock file);
+coalesced and run once; one crawl per source at a time (also across processes: a lock file, or
+on PostgreSQL an advisory lock shared by every machine); processing uses every core;
 SIGINT/SIGTERM stop it cleanly: running crawls are asked to stop (Scrapy finishes what it holds),
 nothing half-stored, unprocessed pages wait for the next run.
 """
@@ -29,9 +30,11 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine
 
 from policywatch.config import Config
 from policywatch.errors import PolicywatchError
+from storage.coordination import LockBusy, advisory_lock, is_postgres
 from storage.db import Database
 
 log = logging.getLogger("policywatch.service")
@@ -48,6 +51,7 @@ class ServiceContext:
 
 
 _context: ServiceContext | None = None  # set by run_service; the jobs below read it
+_processing_in_this_service = threading.Lock()
 
 
 class CrawlBusy(Exception):
@@ -72,8 +76,17 @@ def _lock_file(config: Config, name: str) -> Iterator[IO[str]]:
 
 
 @contextmanager
-def source_lock(config: Config, source: str) -> Iterator[None]:
-    """One crawl of a source at a time on this machine (service jobs and `policywatch crawl`)."""
+def source_lock(config: Config, source: str, engine: Engine | None = None) -> Iterator[None]:
+    """One crawl of a source at a time (service jobs and `policywatch crawl`): on PostgreSQL
+    across every machine sharing the database (an advisory lock), on SQLite on this machine (a
+    lock file)."""
+    if engine is not None and is_postgres(engine):
+        try:
+            with advisory_lock(engine, f"crawl:{source}"):
+                yield
+        except LockBusy:
+            raise CrawlBusy(source) from None
+        return
     with _lock_file(config, f"crawl-{source}.lock") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -86,8 +99,13 @@ def source_lock(config: Config, source: str) -> Iterator[None]:
 
 
 @contextmanager
-def processing_lock(config: Config) -> Iterator[None]:
-    """One `process` at a time on this machine (the service's and a manual one wait in turn)."""
+def processing_lock(config: Config, engine: Engine | None = None) -> Iterator[None]:
+    """SQLite: one `process` at a time on this machine (the service's and a manual one wait in
+    turn). PostgreSQL: nothing to hold, any number of `process` on any number of machines
+    share the work through row claims (``FOR UPDATE SKIP LOCKED``, schedules.process)."""
+    if engine is not None and is_postgres(engine):
+        yield
+        return
     with _lock_file(config, "process.lock") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
@@ -104,8 +122,9 @@ def crawl_source(source: str) -> None:
     # the child `policywatch crawl` takes the source's lock: a crawl started by hand meanwhile
     # makes it exit with status 2 instead of crawling twice
     if _run_child_crawl(ctx, source) == 2:
+        # another crawl of it runs (here, or with PostgreSQL on another machine): this
+        # service still helps process what is stored
         log.warning("crawl source=%s skipped: another crawl of it is running", source)
-        return
     if ctx.stopping.is_set():
         log.info("stopping: new pages of %s will be processed on the next run", source)
         return
@@ -145,8 +164,12 @@ def process_new_pages(ctx: ServiceContext) -> None:
 
     # two sources' jobs (threads) and a manual `policywatch process` must not process the same
     # pages at once; each call opens the lock file anew, so flock also serialises our threads
-    with processing_lock(ctx.config):
-        summary = process_pages(ctx.db, programmes=ctx.config.programmes)
+    # (PostgreSQL: row claims keep processes apart; one run at a time in this service keeps
+    # it to one set of worker processes)
+    with _processing_in_this_service, processing_lock(ctx.config, ctx.db.engine):
+        summary = process_pages(
+            ctx.db, programmes=ctx.config.programmes, workers=ctx.config.process_workers
+        )
     log.info(
         "processed pages=%d new=%d changed=%d claims=%d failed=%d",
         summary.pages,
@@ -162,7 +185,21 @@ def send_digest() -> None:
 
     ctx = _require_context()
     now = datetime.now(UTC)
-    outcome = run_digest(ctx.config, ctx.db, send=True, slot=current_slot(ctx.config, now), now=now)
+    if is_postgres(ctx.db.engine):
+        # services on several machines: one builds and sends the slot's digest, the others
+        # find it recorded for the slot afterwards
+        try:
+            with advisory_lock(ctx.db.engine, "digest"):
+                outcome = run_digest(
+                    ctx.config, ctx.db, send=True, slot=current_slot(ctx.config, now), now=now
+                )
+        except LockBusy:
+            log.info("digest skipped: another machine is sending it")
+            return
+    else:
+        outcome = run_digest(
+            ctx.config, ctx.db, send=True, slot=current_slot(ctx.config, now), now=now
+        )
     log.info("digest %s", outcome.status if not outcome.error else f"failed: {outcome.error}")
 
 
@@ -244,7 +281,7 @@ def sync_jobs(scheduler: BackgroundScheduler, config: Config) -> list[str]:
 def run_service(config: Config, db: Database, *, once: bool = False) -> int:
     """Run until SIGINT/SIGTERM (or, with ``once``, run the due jobs once and return)."""
     global _context
-    with processing_lock(config):  # the lock folder is usable: say so now, not in every job
+    with processing_lock(config, db.engine):  # the lock folder is usable: say so now
         pass
     _context = ServiceContext(config, db)
     scheduler = build_scheduler(db)

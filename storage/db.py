@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -71,6 +72,8 @@ def make_engine(url: str) -> Engine:
         kwargs["connect_args"] = {"timeout": 30}
     else:
         kwargs["pool_pre_ping"] = True
+        # `process` holds one connection per batch in flight (workers + 1) besides its own
+        kwargs["pool_size"], kwargs["max_overflow"] = 10, 40
         if parsed.get_backend_name() == "postgresql":
             kwargs["connect_args"] = {"connect_timeout": 10}
     try:
@@ -135,7 +138,28 @@ def schema_state(engine: Engine) -> tuple[str | None, str]:
 
 
 def migrate(engine: Engine) -> tuple[str | None, str]:
-    """Create or upgrade the schema to the newest revision. Returns (before, after)."""
+    """Create or upgrade the schema to the newest revision. Returns (before, after).
+
+    On PostgreSQL, commands started at once on several machines migrate one after the other
+    (an advisory lock), so a first start never collides on the schema."""
+    current, head = schema_state(engine)  # also: a clear message when unreachable
+    if current == head:
+        return current, head
+    if engine.dialect.name == "postgresql":
+        from storage.coordination import advisory_lock
+
+        with advisory_lock(engine, "migrate", wait=True):
+            return _migrate(engine)
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        # commands started at once on a new file: one migrates, the others wait for it
+        with open(f"{database}.migrate-lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            return _migrate(engine)
+    return _migrate(engine)
+
+
+def _migrate(engine: Engine) -> tuple[str | None, str]:
     current, head = schema_state(engine)
     if current == head:
         return current, head

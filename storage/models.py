@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -109,7 +110,16 @@ class FetchedPage(Base):
 
     parts: Mapped[list[FetchedPage]] = relationship(order_by="FetchedPage.part_no")
 
-    __table_args__ = (Index("ix_fetched_pages_unprocessed", "processed_at", "parent_id"),)
+    __table_args__ = (
+        Index("ix_fetched_pages_unprocessed", "processed_at", "parent_id"),
+        Index(
+            "ix_fetched_pages_pending",
+            "id",
+            sqlite_where=text("processed_at IS NULL AND parent_id IS NULL"),
+            postgresql_where=text("processed_at IS NULL AND parent_id IS NULL"),
+        ),
+        Index("ix_fetched_pages_parent", "parent_id"),
+    )
 
 
 class Document(Base):
@@ -222,6 +232,15 @@ class Mention(Base):
     document: Mapped[Document] = relationship()
     entity: Mapped[Entity | None] = relationship()
 
+    __table_args__ = (
+        Index(
+            "ix_mentions_unlinked_surface",
+            text("lower(surface)"),
+            sqlite_where=text("entity_id IS NULL"),
+            postgresql_where=text("entity_id IS NULL"),
+        ),
+    )
+
 
 class Claim(Base):
     """A firm reported applying to / approved for / operating under / withdrawn from a pilot."""
@@ -296,6 +315,7 @@ class CrawlIssue(Base):
     __table_args__ = (
         UniqueConstraint("source_id", "kind", "url", name="uq_crawl_issues_item"),
         Index("ix_crawl_issues_open", "source_id", "resolved_at"),
+        Index("ix_crawl_issues_parent", "source_id", "kind", "parent_url"),
     )
 
 
@@ -314,3 +334,24 @@ class BackfillProgress(Base):
     __table_args__ = (
         UniqueConstraint("source_id", "listing", name="uq_backfill_progress_listing"),
     )
+
+
+class ProcessWorker(Base):
+    """A running (or finished) `policywatch process`: who, where, how far; for `workers`."""
+
+    __tablename__ = "process_workers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))  # host:pid:start
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    workers: Mapped[int] = mapped_column(Integer, default=1)  # its worker processes
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    in_flight: Mapped[int] = mapped_column(Integer, default=0)  # pages claimed, not yet written
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running | done | failed
+
+    __table_args__ = (UniqueConstraint("name", name="uq_process_workers_name"),)

@@ -150,7 +150,7 @@ def iter_mentions(
     q = mentions_query(f, resolve_entity(session, f.entity) if f.entity else None)
     if limit:
         q = q.limit(limit)
-    result = session.execute(q.execution_options(stream_results=True, yield_per=500))
+    result = session.execute(q.execution_options(stream_results=True, yield_per=2000))
     for row in result:
         record = dict(row._mapping)
         record["published_at"] = iso(record["published_at"])
@@ -158,7 +158,23 @@ def iter_mentions(
 
 
 def count_mentions(session: Session, f: MentionFilter) -> int:
-    q = mentions_query(f, resolve_entity(session, f.entity) if f.entity else None)
+    entity = resolve_entity(session, f.entity) if f.entity else None
+    if not (f.since or f.source):
+        # every mention has its document and source (foreign keys) and the entity join is
+        # outer: count the mentions table alone, through its indexes
+        q = select(func.count()).select_from(Mention)
+        if f.entity:
+            ids, surfaces = entity or ([], [f.entity.lower()])
+            q = q.where(
+                or_(
+                    Mention.entity_id.in_(ids),
+                    (Mention.entity_id.is_(None) & func.lower(Mention.surface).in_(surfaces)),
+                )
+            )
+        if f.kind:
+            q = q.where(Mention.kind == f.kind)
+        return session.scalar(q) or 0
+    q = mentions_query(f, entity)
     return session.scalar(select(func.count()).select_from(q.order_by(None).subquery())) or 0
 
 
@@ -190,34 +206,44 @@ def count_documents(session: Session, f: DocumentFilter) -> int:
 def iter_documents(
     session: Session, f: DocumentFilter, limit: int | None = None
 ) -> Iterator[dict[str, Any]]:
-    counts = (
-        select(Mention.document_id, func.count().label("n"))
-        .group_by(Mention.document_id)
-        .subquery()
-    )
     q = (
-        select(Document, Source.name, func.coalesce(counts.c.n, 0))
+        select(Document, Source.name)
         .join(Source, Document.source_id == Source.id)
-        .outerjoin(counts, counts.c.document_id == Document.id)
         .order_by(Document.published_at.desc(), Document.id.desc())
     )
     q = _documents_filtered(q, f)
     if limit:
         q = q.limit(limit)
-    for doc, source, n in session.execute(q.execution_options(yield_per=200)):
-        yield {
-            "id": doc.id,
-            "source": source,
-            "language": doc.language,
-            "published_at": iso(doc.published_at),
-            "published_date_only": doc.published_date_only,
-            "title": doc.title,
-            "byline": doc.byline,
-            "url": doc.canonical_url,
-            "version": doc.version,
-            "extraction_path": doc.extraction_path,
-            "mentions": n,
-        }
+    rows = session.execute(q.execution_options(yield_per=200))
+    for chunk in rows.partitions(200):
+        # mention counts of this chunk's documents only (an index lookup each), never a
+        # GROUP BY over every mention
+        ids = [doc.id for doc, _source in chunk]
+        counts = dict(
+            session.execute(
+                select(Mention.document_id, func.count())
+                .where(Mention.document_id.in_(ids))
+                .group_by(Mention.document_id)
+            ).all()
+        )
+        for doc, source in chunk:
+            yield _document_row(doc, source, counts.get(doc.id, 0))
+
+
+def _document_row(doc: Document, source: str, n: int) -> dict[str, Any]:
+    return {
+        "id": doc.id,
+        "source": source,
+        "language": doc.language,
+        "published_at": iso(doc.published_at),
+        "published_date_only": doc.published_date_only,
+        "title": doc.title,
+        "byline": doc.byline,
+        "url": doc.canonical_url,
+        "version": doc.version,
+        "extraction_path": doc.extraction_path,
+        "mentions": n,
+    }
 
 
 def local_time(value: str, *, date_only: bool = False) -> str:
@@ -240,11 +266,12 @@ def neutralise(value: Any) -> Any:
 
 
 def write_csv(rows: Iterator[dict[str, Any]], out: IO[str], columns: list[str]) -> int:
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
-    writer.writeheader()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
     n = 0
     for row in rows:
-        writer.writerow({k: neutralise("" if row.get(k) is None else row.get(k)) for k in columns})
+        values = [row.get(k) for k in columns]
+        writer.writerow(["" if v is None else neutralise(v) for v in values])
         n += 1
     return n
 

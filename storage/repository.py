@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session, selectinload
 
 from extract import EXTRACTOR_VERSION
 from extract.claims import CLAIMS_VERSION, Count
@@ -14,6 +14,7 @@ from extract.gazetteer import Gazetteer
 from extract.programmes import Classification
 from extract.tagging import TaggedMention
 from extract.text_claims import ClaimRecord
+from storage.coordination import transaction_lock
 from storage.models import (
     Claim,
     Document,
@@ -26,8 +27,14 @@ from storage.models import (
 
 
 def sync_entities(session: Session, gazetteer: Gazetteer) -> dict[str, int]:
-    """Upsert gazetteer entities and their aliases; returns key -> entity id."""
-    existing = {e.key: e for e in session.scalars(select(Entity))}
+    """Upsert gazetteer entities and their aliases; returns key -> entity id.
+
+    Idempotent and safe when several processes (machines) start at once: on PostgreSQL the
+    sync holds a transaction advisory lock, so the second one sees the first one's rows."""
+    transaction_lock(session, "sync-entities")
+    existing = {
+        e.key: e for e in session.scalars(select(Entity).options(selectinload(Entity.aliases)))
+    }
     for record in gazetteer.entities.values():
         entity = existing.get(record.key)
         if entity is None:
@@ -112,24 +119,30 @@ def replace_mentions(
     mentions: list[TaggedMention],
     entity_ids: dict[str, int],
     tagger_version: str,
+    *,
+    new: bool = False,
 ) -> int:
-    """Mentions are derived data: replace the document's set in the caller's transaction."""
-    session.execute(delete(Mention).where(Mention.document_id == document.id))
-    for m in mentions:
-        session.add(
-            Mention(
-                document_id=document.id,
-                document_version=document.version,
-                entity_id=entity_ids.get(m.entity) if m.entity else None,
-                surface=m.surface[:500],
-                label=m.label,
-                kind=m.kind,
-                start_char=m.start,
-                end_char=m.end,
-                sentence=m.sentence,
-                tagger_version=tagger_version,
-            )
+    """Mentions are derived data: replace the document's set in the caller's transaction
+    (``new``: the document was inserted in this transaction, it has none to delete)."""
+    if not new:
+        session.execute(delete(Mention).where(Mention.document_id == document.id))
+    rows = [
+        dict(
+            document_id=document.id,
+            document_version=document.version,
+            entity_id=entity_ids.get(m.entity) if m.entity else None,
+            surface=m.surface[:500],
+            label=m.label,
+            kind=m.kind,
+            start_char=m.start,
+            end_char=m.end,
+            sentence=m.sentence,
+            tagger_version=tagger_version,
         )
+        for m in mentions
+    ]
+    if rows:  # one multi-row INSERT, not a round trip per mention
+        session.execute(insert(Mention), rows)
     document.tagger_version = tagger_version
     return len(mentions)
 
@@ -142,8 +155,11 @@ def replace_claims(
     counts: list[Count],
     entity_ids: dict[str, int],
     names: dict[str, str],
+    *,
+    new: bool = False,
 ) -> int:
-    """Pilot classification and claims are derived data: replace the document's set."""
+    """Pilot classification and claims are derived data: replace the document's set (``new``:
+    the document was inserted in this transaction, it has none yet)."""
     document.pilot_kind = classification.kind if classification.is_pilot else None
     document.programme = classification.programme
     document.programme_name = classification.programme_name if classification.is_pilot else None
@@ -155,11 +171,13 @@ def replace_claims(
     else:
         extra.pop("firm_counts", None)
     document.extra = extra
-    previous = {
-        (c.entity_id, c.firm_name, c.status, c.evidence): c.created_at
-        for c in session.scalars(select(Claim).where(Claim.document_id == document.id))
-    }
-    session.execute(delete(Claim).where(Claim.document_id == document.id))
+    previous = {}
+    if not new:
+        previous = {
+            (c.entity_id, c.firm_name, c.status, c.evidence): c.created_at
+            for c in session.scalars(select(Claim).where(Claim.document_id == document.id))
+        }
+        session.execute(delete(Claim).where(Claim.document_id == document.id))
     for c in claims:
         entity_id = entity_ids.get(c.entity) if c.entity else None
         firm_name = names.get(c.entity, c.firm) if c.entity else c.firm

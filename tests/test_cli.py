@@ -162,9 +162,24 @@ def test_write_csv_streams_from_an_iterator() -> None:
     assert buf.getvalue().count("\r\n") == 4
 
 
-def test_second_crawl_of_a_source_is_refused(cli: CLI, tmp_path: Path) -> None:
+def test_second_crawl_of_a_source_is_refused(cli: CLI, tmp_path: Path, db_url: str) -> None:
     import fcntl
 
+    from storage.coordination import advisory_lock
+
+    if db_url.startswith("postgresql"):
+        # the lock lives in the database, shared by every machine: held here as another
+        # machine's crawl holds it
+        db = Database(db_url)
+        with advisory_lock(db.engine, "crawl:chinadaily"):
+            msg = one_error_line(cli("crawl", "chinadaily", check=False))
+            both = cli("crawl", "chinadaily", "xinhua", check=False)
+        db.dispose()
+        assert "already running" in msg and "another one" in msg
+        # among several sources the busy one is skipped, the others crawled
+        assert "crawl chinadaily: skipped (another crawl of it is running)" in both.stdout
+        assert "crawl xinhua:" in both.stdout
+        return
     lock = tmp_path / "home" / "locks" / "crawl-chinadaily.lock"
     lock.parent.mkdir(parents=True)
     with lock.open("w") as held:  # as the service (or another shell) holds it during a crawl

@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 
 from crawler.blocks import ATTEMPTS_META, BLOCK_META
 from crawler.items import ArticleItem
+from crawler.middlewares import NotInHostMap
 from crawler.sources.common import Discovered
 from crawler.store import CrawlStore
 from extract.blocking import block_reason
@@ -440,6 +441,11 @@ class PolicywatchSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
+        if failure.check(NotInHostMap):
+            # refused by design before anything was sent (counted and logged by the host-map
+            # middleware as refused_outside_host_map / redirects_dropped): not a site failure
+            self.pending.pop(request.meta.get("article") or request.url, None)
+            return
         self.fail(failure_cause(failure), request.url, article=request.meta.get("article"))
 
     def on_listing_error(self, failure: Failure) -> None:
