@@ -25,7 +25,6 @@ Numbers without names ("13 foreign-invested firms approved") are counts, not cla
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -42,9 +41,6 @@ _LIC = (
     r"quotas?|qualifications?|certificates?|plates?)"
 )
 _SVC = r"(?:services?|operations?|business(?:es)?|platforms?|clouds?|centres?|centers?|hospitals?)"
-_FIRMS = (
-    r"(?:firms|companies|enterprises|businesses|applicants|participants|institutions|consortia)"
-)
 # (status, pattern, blockable), most specific first; a matched span is masked for later patterns.
 # An unblockable cue states a fact even after "expected"/"will" ("the outcome of their
 # applications" says they applied).
@@ -380,8 +376,6 @@ class Claim:
     evidence: str
     cue: str
     stage: str = "attach"  # attach | attach-parse | propagate
-    programme: str | None = None  # watch-list key, or None
-    programme_name: str | None = None  # watch-list name, or the name the text gives
     offset: int = -1  # where the evidence sentence starts in the text (-1: unknown)
 
 
@@ -578,6 +572,22 @@ _EN_NOT_NAME = re.compile(
 )
 
 
+def _structural_firm(sentence: str, a: int, b: int, base: int, surface: str) -> _Firm | None:
+    """A name found through the sentence's structure (a list, the parse) rather than by a
+    model, kept when it passes the same firm tests as a tagged one."""
+    m = TaggedMention(
+        surface=surface,
+        label="ORG",
+        entity=None,
+        kind="organisation",
+        start=base + a,
+        end=base + b,
+        sentence=sentence,
+        sentence_start=base,
+    )
+    return _Firm(m, a, b) if _is_firm_name(m) and not _is_place_name(surface) else None
+
+
 def _expand_en_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm]:
     """Names in a comma/"and" list beside a recognised firm are firms too (Hamilton Lane, CDH
     Investments and JAFCO next to China Construction Bank): the model misses many fund managers,
@@ -599,18 +609,9 @@ def _expand_en_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm
             surface = sentence[a:b].strip()
             if any(f.start < b and a < f.end for f in out) or _EN_NOT_NAME.match(surface):
                 continue
-            m = TaggedMention(
-                surface=surface,
-                label="ORG",
-                entity=None,
-                kind="organisation",
-                start=base + a,
-                end=base + b,
-                sentence=sentence,
-                sentence_start=base,
-            )
-            if _is_firm_name(m) and not _is_place_name(surface):
-                out.append(_Firm(m, a, b))
+            firm = _structural_firm(sentence, a, b, base, surface)
+            if firm:
+                out.append(firm)
     return sorted(out, key=lambda f: f.start)
 
 
@@ -622,6 +623,11 @@ _ZH_ITEM_LEAD = re.compile(
 )
 _ZH_ITEM_TAIL = re.compile(
     r"(?:颁发|颁|发放|授予|批准|获得|获批|获颁|入选|进入|提交|组成|参与|共|均|已|等).*$"
+)
+
+
+_NOT_A_ZH_ITEM = re.compile(
+    r"\d+家|[部委局]$|^(?:首批|第.批|本批|其中)|申请|获|提交|表示|预计|将|已|的|了|于"
 )
 
 
@@ -652,21 +658,9 @@ def _expand_zh_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm
             if b - a < 2 or any(f.start < b and a < f.end for f in out):
                 continue
             surface = sentence[a:b].strip("（）() ")
-            m = TaggedMention(
-                surface=surface,
-                label="ORG",
-                entity=None,
-                kind="organisation",
-                start=base + a,
-                end=base + b,
-                sentence=sentence,
-                sentence_start=base,
-            )
-            if _is_firm_name(m) and not re.search(
-                r"\d+家|[部委局]$|^(?:首批|第.批|本批|其中)|申请|获|提交|表示|预计|将|已|的|了|于",
-                surface,
-            ):
-                out.append(_Firm(m, a, b))
+            firm = _structural_firm(sentence, a, b, base, surface)
+            if firm and not _NOT_A_ZH_ITEM.search(surface):
+                out.append(firm)
     return sorted(out, key=lambda f: f.start)
 
 
@@ -1180,18 +1174,10 @@ def extract_claims(
         ):
             parse_excluded, extra = _parse_roles(sent.text, firms, live)
             for start, end in extra:
-                m = TaggedMention(
-                    surface=sent.text[start:end],
-                    label="ORG",
-                    entity=None,
-                    kind="organisation",
-                    start=sent.start + start,
-                    end=sent.start + end,
-                    sentence=sent.text,
-                    sentence_start=sent.start,
-                )
-                if _is_firm_name(m) and not _is_place_name(m.surface) and m.surface[:1].isupper():
-                    firms.append(_Firm(m, start, end))
+                surface = sent.text[start:end]
+                firm = _structural_firm(sent.text, start, end, sent.start, surface)
+                if firm and surface[:1].isupper():
+                    firms.append(firm)
                     stage = "attach-parse"
             firms.sort(key=lambda f: f.start)
             excluded = _excluded_roles(sentence, firms, lang, parse_excluded)
@@ -1308,14 +1294,3 @@ def extract_counts(text: str, lang: str) -> list[Count]:
                 status = min(cues, key=lambda c: abs(c.start - match.end())).status
                 counts.append(Count(match.group(1), status, sentence.strip()))
     return counts
-
-
-def with_programmes(claims: Iterable[Claim], text: str, lang: str, default=None) -> list[Claim]:  # type: ignore[no-untyped-def]
-    """Give every claim the programme its evidence (or the nearest earlier sentence) names."""
-    from extract.programmes import programme_at
-
-    return [
-        replace(c, programme=p.key if p else None, programme_name=name)
-        for c in claims
-        for p, name in [programme_at(text, c.evidence, default)]
-    ]

@@ -115,7 +115,9 @@ def _contains(text: str, term: str) -> bool:
     return term in text
 
 
+@lru_cache(maxsize=8)
 def _fold(text: str) -> str:
+    """Simplified characters, same length (cached: every claim of a document folds its text)."""
     from extract.tagging import fold_traditional
 
     return fold_traditional(text) if re.search(r"[\u4e00-\u9fff]", text) else text
@@ -223,7 +225,7 @@ def programme_at(
     if found:
         return found, found.name
     at = at if at is not None and at >= 0 else text.find(evidence)
-    before = _fold(text[:at]) if at > 0 else ""
+    before = _fold(text)[:at] if at > 0 else ""  # folding keeps offsets
     best: tuple[int, Programme] | None = None
     for programme in programmes:  # the alias named last before the evidence wins
         for alias in programme.aliases:

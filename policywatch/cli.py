@@ -598,6 +598,24 @@ def firms(
         )
 
 
+def _read_and_tag(file: Any, lang: str | None) -> tuple[str, str, list[Any]]:
+    """Text, language and mentions of a FILE argument of `tag` and `claims`: any encoding (the
+    one detected is named on stderr), any length (tagged in pieces, offsets into the whole)."""
+    from extract.document import guess_language
+    from extract.tagging import get_tagger
+    from policywatch.textinput import CHUNK_CHARS, decode_text, tag_long_text
+
+    name = getattr(file, "name", "-")
+    name = "standard input" if name in ("-", "<stdin>") else name
+    text, encoding = decode_text(file.read(), name)
+    if encoding not in ("utf-8", "ascii"):
+        err_console.print(f"read {escape(name)} as {encoding}", highlight=False)
+    lang = lang or guess_language(text)
+    tagger = get_tagger(lang)
+    limit = min(CHUNK_CHARS, tagger.nlp.max_length)
+    return text, lang, list(tag_long_text(tagger.tag, text, limit))
+
+
 @cli.command()
 @click.argument("file", type=click.File("rb"), default="-")
 @click.option(
@@ -618,21 +636,12 @@ def claims(file: Any, lang: str | None, fmt: str, title: str | None) -> None:
     """The firm claims of any text FILE (or - for stdin), without a database: one JSON object a
     line with firm, firm_zh, group (the parent), status (applied, approved, operating,
     withdrawn), programme, programme_key, evidence (the sentence), stage (attach, attach-parse or
-    propagate) and cue. A first line without final punctuation is read as a headline and makes
-    no claim. Any encoding (UTF-8 expected; others are detected) and any length."""
-    from extract.document import guess_language
-    from extract.tagging import get_tagger
+    propagate) and cue. A first line without final punctuation, followed by more lines, is read
+    as a headline and makes no claim. Any encoding (UTF-8 expected; others are detected) and any
+    length."""
     from extract.text_claims import CLAIM_FIELDS, claims_of_text
-    from policywatch.textinput import CHUNK_CHARS, decode_text, tag_long_text
 
-    name = getattr(file, "name", "-")
-    name = "standard input" if name in ("-", "<stdin>") else name
-    text, encoding = decode_text(file.read(), name)
-    if encoding not in ("utf-8", "ascii"):
-        err_console.print(f"read {escape(name)} as {encoding}", highlight=False)
-    lang = lang or guess_language(text)
-    tagger = get_tagger(lang)
-    mentions = list(tag_long_text(tagger.tag, text, min(CHUNK_CHARS, tagger.nlp.max_length)))
+    text, lang, mentions = _read_and_tag(file, lang)
     found = claims_of_text(text, lang, title=title, mentions=mentions)
     if fmt == "jsonl":
         for c in found:
@@ -699,20 +708,11 @@ def tag(file: Any, lang: str | None) -> None:
 
     Any encoding (UTF-8 expected; others are detected) and any length (long texts are tagged in
     pieces; offsets are into the whole text)."""
-    from extract.document import guess_language
     from extract.gazetteer import load_gazetteer
-    from extract.tagging import get_tagger
-    from policywatch.textinput import CHUNK_CHARS, decode_text, tag_long_text
 
-    name = getattr(file, "name", "-")
-    name = "standard input" if name in ("-", "<stdin>") else name
-    text, encoding = decode_text(file.read(), name)
-    if encoding not in ("utf-8", "ascii"):
-        err_console.print(f"read {escape(name)} as {encoding}", highlight=False)
-    tagger = get_tagger(lang or guess_language(text))
+    _text, _lang, mentions = _read_and_tag(file, lang)
     entities = load_gazetteer().entities
-    limit = min(CHUNK_CHARS, tagger.nlp.max_length)
-    for m in tag_long_text(tagger.tag, text, limit):
+    for m in mentions:
         row = m.as_dict()
         row["entity_name"] = entities[m.entity].name if m.entity else None
         row.pop("sentence")

@@ -127,14 +127,7 @@ def mentions_query(
         .order_by(Document.published_at.desc(), Document.id, Mention.start_char)
     )
     if f.entity:
-        ids, surfaces = entity or ([], [f.entity.lower()])
-        q = q.where(
-            or_(
-                Mention.entity_id.in_(ids),
-                # unlinked mentions: the whole surface, not a substring
-                (Mention.entity_id.is_(None) & func.lower(Mention.surface).in_(surfaces)),
-            )
-        )
+        q = q.where(_entity_condition(f.entity, entity))
     if f.kind:
         q = q.where(Mention.kind == f.kind)
     if f.since:
@@ -142,6 +135,16 @@ def mentions_query(
     if f.source:
         q = q.where(Source.name == f.source)
     return q
+
+
+def _entity_condition(name: str, entity: tuple[list[int], list[str]] | None) -> Any:
+    """Mentions of a resolved entity (ids), or unlinked ones whose whole surface is the name."""
+    ids, surfaces = entity or ([], [name.lower()])
+    return or_(
+        Mention.entity_id.in_(ids),
+        # unlinked mentions: the whole surface, not a substring
+        (Mention.entity_id.is_(None) & func.lower(Mention.surface).in_(surfaces)),
+    )
 
 
 def iter_mentions(
@@ -164,13 +167,7 @@ def count_mentions(session: Session, f: MentionFilter) -> int:
         # outer: count the mentions table alone, through its indexes
         q = select(func.count()).select_from(Mention)
         if f.entity:
-            ids, surfaces = entity or ([], [f.entity.lower()])
-            q = q.where(
-                or_(
-                    Mention.entity_id.in_(ids),
-                    (Mention.entity_id.is_(None) & func.lower(Mention.surface).in_(surfaces)),
-                )
-            )
+            q = q.where(_entity_condition(f.entity, entity))
         if f.kind:
             q = q.where(Mention.kind == f.kind)
         return session.scalar(q) or 0
