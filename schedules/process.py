@@ -52,7 +52,7 @@ from storage.coordination import is_postgres
 from storage.db import Database
 from storage.issues import record_issue, resolve_issues
 from storage.models import CrawlIssue, FetchedPage, ProcessWorker, Source
-from storage.repository import replace_claims, replace_mentions, save_document, sync_entities
+from storage.repository import PageResult, Saved, save_batch, sync_entities
 from storage.runs import HOST
 
 log = logging.getLogger("policywatch.process")
@@ -597,53 +597,99 @@ def _write(
     context: _Context,
     summary: ProcessSummary,
 ) -> None:
-    rows = {
-        r.id: r
-        for r in s.scalars(select(FetchedPage).where(FetchedPage.id.in_([j.id for j in jobs])))
-    }
+    """A batch's results: written together (a few statements for the whole batch); if that
+    fails, page by page, each in a savepoint, so that one page's failure stores nothing derived
+    for it, marks it and leaves the rest of the batch stored."""
+    sources = dict(
+        s.execute(
+            select(FetchedPage.id, FetchedPage.source_id).where(
+                FetchedPage.id.in_([j.id for j in jobs])
+            )
+        ).all()
+    )
+    items: list[tuple[PageJob, PageResult]] = []
     for job, outcome in zip(jobs, outcomes, strict=True):
-        summary.pages += 1
-        row = rows[job.id]
         if outcome.error is not None:
-            _fail(s, summary, job, row, outcome.error)
+            _fail(s, summary, job, outcome.error)
             continue
-        try:
-            with s.begin_nested():
-                result = _save(s, row, outcome, context)
-        except Exception as exc:
-            _fail(s, summary, job, row, _error_text(exc))
-            continue
-        document_version, changed, n_mentions, n_claims = result
-        if changed and document_version == 1:
+        assert outcome.doc is not None and outcome.classification is not None
+        item = PageResult(
+            job.id,
+            sources[job.id],
+            outcome.doc,
+            outcome.mentions,
+            outcome.tagger_version,
+            outcome.classification,
+            outcome.claims,
+            outcome.counts,
+        )
+        items.append((job, item))
+    try:
+        with s.begin_nested():
+            done = _save(s, items, context)
+    except Exception:
+        done = []
+        for job, item in items:
+            try:
+                with s.begin_nested():
+                    done += _save(s, [(job, item)], context)
+            except Exception as exc:
+                _fail(s, summary, job, _error_text(exc))
+    for (_job, item), saved in done:
+        summary.pages += 1
+        if saved.changed and saved.new:
             summary.documents_new += 1
-        elif changed:
+        elif saved.changed:
             summary.documents_changed += 1
         else:
             summary.documents_unchanged += 1
-        summary.mentions += n_mentions
-        summary.claims += n_claims
-        assert outcome.doc is not None
+        summary.mentions += saved.mentions
+        summary.claims += saved.claims
         log.info(
             "processed url=%s version=%d path=%s mentions=%d",
-            outcome.doc.canonical_url,
-            document_version,
-            outcome.doc.extraction_path,
-            n_mentions,
+            item.doc.canonical_url,
+            saved.version,
+            item.doc.extraction_path,
+            saved.mentions,
         )
 
 
-def _fail(s: Session, summary: ProcessSummary, job: PageJob, row: FetchedPage, error: str) -> None:
+def _save(
+    s: Session, items: list[tuple[PageJob, PageResult]], context: _Context
+) -> list[tuple[tuple[PageJob, PageResult], Saved]]:
+    """Store the documents of ``items`` with their mentions and claims, flag their broken
+    attachments and mark their pages processed (in the caller's transaction)."""
+    if not items:
+        return []
+    saved = save_batch(s, [item for _job, item in items], context.entity_ids, context.names)
+    for (job, item), result in zip(items, saved, strict=True):
+        _flag_attachments(s, item.source_id, job.canonical_url, item.doc, new=result.new)
+    s.execute(
+        update(FetchedPage)
+        .where(FetchedPage.id.in_([job.id for job, _item in items]))
+        .values(processed_at=datetime.now(UTC), process_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return list(zip(items, saved, strict=True))
+
+
+def _fail(s: Session, summary: ProcessSummary, job: PageJob, error: str) -> None:
     """A page that cannot be processed is marked with its error and skipped by later runs
     (until `process --retry-failed`); it never stops the batch."""
+    summary.pages += 1
     summary.failed += 1
     summary.errors.append(f"{job.canonical_url}: {error}")
     log.warning("not processed source=%s url=%s: %s", job.source, job.canonical_url, error)
-    row.processed_at, row.process_error = datetime.now(UTC), error[:2000]
-    s.flush()
+    s.execute(
+        update(FetchedPage)
+        .where(FetchedPage.id == job.id)
+        .values(processed_at=datetime.now(UTC), process_error=error[:2000])
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _flag_attachments(
-    session: Session, page: FetchedPage, doc: ExtractedDocument, *, new: bool = False
+    session: Session, source_id: int, page_url: str, doc: ExtractedDocument, *, new: bool = False
 ) -> None:
     """Attachments that could not be fetched or read: flagged (name, URL, reason) for
     `sources --missing` and the digest; the notice itself is stored with its own text. Flags
@@ -656,48 +702,23 @@ def _flag_attachments(
     for url, name, reason in flagged:
         record_issue(
             session,
-            page.source_id,
+            source_id,
             url,
             "attachment",
             "flagged",
             reason,
             name=name,
-            parent_url=page.canonical_url,
+            parent_url=page_url,
         )
     if new:
         return
     stale = session.scalars(
         select(CrawlIssue.url).where(
-            CrawlIssue.source_id == page.source_id,
+            CrawlIssue.source_id == source_id,
             CrawlIssue.kind == "attachment",
-            CrawlIssue.parent_url == page.canonical_url,
+            CrawlIssue.parent_url == page_url,
             CrawlIssue.resolved_at.is_(None),
         )
     ).all()
-    resolve_issues(session, page.source_id, [u for u in stale if u not in urls], "attachment")
+    resolve_issues(session, source_id, [u for u in stale if u not in urls], "attachment")
 
-
-def _save(
-    s: Session, row: FetchedPage, outcome: PageOutcome, context: _Context
-) -> tuple[int, bool, int, int]:
-    """Store one document with its mentions and claims (in the batch's transaction)."""
-    doc, classification = outcome.doc, outcome.classification
-    assert doc is not None and classification is not None
-    document, changed = save_document(s, row, doc)
-    new = changed and document.version == 1  # inserted just now: nothing derived to replace
-    n_mentions = replace_mentions(
-        s, document, outcome.mentions, context.entity_ids, outcome.tagger_version, new=new
-    )
-    n_claims = replace_claims(
-        s,
-        document,
-        classification,
-        outcome.claims,
-        outcome.counts,
-        context.entity_ids,
-        context.names,
-        new=new,
-    )
-    _flag_attachments(s, row, doc, new=new)
-    row.processed_at, row.process_error = datetime.now(UTC), None
-    return document.version, changed, n_mentions, n_claims

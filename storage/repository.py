@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from extract import EXTRACTOR_VERSION
@@ -21,7 +23,6 @@ from storage.models import (
     DocumentVersion,
     Entity,
     EntityAlias,
-    FetchedPage,
     Mention,
 )
 
@@ -57,15 +58,61 @@ def sync_entities(session: Session, gazetteer: Gazetteer) -> dict[str, int]:
     return {key: e.id for key, e in existing.items()}
 
 
-def save_document(
-    session: Session, page: FetchedPage, doc: ExtractedDocument
-) -> tuple[Document, bool]:
-    """Insert or update the document; a content change adds a version row.
+@dataclass
+class PageResult:
+    """What the text stages made of one stored page, ready to be written."""
 
-    Returns (document, changed)."""
-    now = datetime.now(UTC)
-    fields = dict(
-        language=doc.language,
+    page_id: int
+    source_id: int
+    doc: ExtractedDocument
+    mentions: list[TaggedMention]
+    tagger_version: str
+    classification: Classification
+    claims: list[ClaimRecord]
+    counts: list[Count]
+
+
+@dataclass
+class Saved:
+    document_id: int
+    version: int
+    changed: bool  # a new document or new content: a version row was added
+    new: bool  # inserted just now
+    mentions: int
+    claims: int
+
+
+def save_batch(
+    session: Session, items: list[PageResult], entity_ids: dict[str, int], names: dict[str, str]
+) -> list[Saved]:
+    """Store documents with their versions, mentions, classification and claims, a batch at a
+    time: a few statements for the whole batch, not a round trip per row.
+
+    A document is inserted or, when its content changed, updated with a new version row; the
+    same content keeps its version and records which page and extractor confirmed it. Mentions
+    and claims are derived data: a document's set is replaced (a claim found again keeps the time
+    it was first stored: digests rely on it). Two fetches of one document in a batch are written
+    one after the other, in batch order."""
+    saved: list[Saved | None] = [None] * len(items)
+    pending = list(range(len(items)))
+    while pending:
+        seen: set[str] = set()
+        now_, later = [], []
+        for i in pending:
+            url = items[i].doc.canonical_url
+            (later if url in seen else now_).append(i)
+            seen.add(url)
+        for i, result in zip(
+            now_, _save_round(session, [items[i] for i in now_], entity_ids, names), strict=True
+        ):
+            saved[i] = result
+        pending = later
+    return [s for s in saved if s is not None]
+
+
+def _document_fields(item: PageResult) -> dict[str, Any]:
+    doc = item.doc
+    return dict(
         title=doc.title,
         byline=doc.byline,
         published_at=doc.published.value if doc.published else None,
@@ -75,130 +122,195 @@ def save_document(
         extraction_path=doc.extraction_path,
         extractor_version=EXTRACTOR_VERSION,
         content_hash=doc.content_hash,
-        page_id=page.id,
+        page_id=item.page_id,
     )
-    current = session.scalar(select(Document).where(Document.canonical_url == doc.canonical_url))
-    if current is None:
-        current = Document(
-            canonical_url=doc.canonical_url,
-            source_id=page.source_id,
-            version=1,
-            first_seen_at=now,
-            updated_at=now,
-            **fields,
-        )
-        session.add(current)
-        session.flush()
-        changed = True
-    elif current.content_hash != doc.content_hash:
-        for key, value in fields.items():
-            setattr(current, key, value)
-        current.version += 1
-        current.updated_at = now
-        changed = True
-    else:
-        # same content: record which page and extractor confirmed it, keep the version
-        current.page_id, current.extractor_version = page.id, EXTRACTOR_VERSION
-        current.extraction_path, current.extra = doc.extraction_path, doc.extra
-        changed = False
-    if changed:
-        session.add(
-            DocumentVersion(
-                document_id=current.id,
-                version=current.version,
-                created_at=now,
-                **{k: v for k, v in fields.items() if k != "language"},
-            )
-        )
-    return current, changed
 
 
-def replace_mentions(
-    session: Session,
-    document: Document,
-    mentions: list[TaggedMention],
-    entity_ids: dict[str, int],
-    tagger_version: str,
-    *,
-    new: bool = False,
-) -> int:
-    """Mentions are derived data: replace the document's set in the caller's transaction
-    (``new``: the document was inserted in this transaction, it has none to delete)."""
-    if not new:
-        session.execute(delete(Mention).where(Mention.document_id == document.id))
-    rows = [
-        dict(
-            document_id=document.id,
-            document_version=document.version,
-            entity_id=entity_ids.get(m.entity) if m.entity else None,
-            surface=m.surface[:500],
-            label=m.label,
-            kind=m.kind,
-            start_char=m.start,
-            end_char=m.end,
-            sentence=m.sentence,
-            tagger_version=tagger_version,
-        )
-        for m in mentions
-    ]
-    if rows:  # one multi-row INSERT, not a round trip per mention
-        session.execute(insert(Mention), rows)
-    document.tagger_version = tagger_version
-    return len(mentions)
-
-
-def replace_claims(
-    session: Session,
-    document: Document,
-    classification: Classification,
-    claims: list[ClaimRecord],
-    counts: list[Count],
-    entity_ids: dict[str, int],
-    names: dict[str, str],
-    *,
-    new: bool = False,
-) -> int:
-    """Pilot classification and claims are derived data: replace the document's set (``new``:
-    the document was inserted in this transaction, it has none yet)."""
-    document.pilot_kind = classification.kind if classification.is_pilot else None
-    document.programme = classification.programme
-    document.programme_name = classification.programme_name if classification.is_pilot else None
-    extra = dict(document.extra or {})
-    if counts:
+def _derived_fields(item: PageResult) -> dict[str, Any]:
+    """The document's columns that the tagger and the classifier set."""
+    c = item.classification
+    extra = dict(item.doc.extra or {})
+    if item.counts:
         extra["firm_counts"] = [
-            {"number": c.number, "status": c.status, "evidence": c.evidence} for c in counts
+            {"number": n.number, "status": n.status, "evidence": n.evidence} for n in item.counts
         ]
     else:
         extra.pop("firm_counts", None)
-    document.extra = extra
-    previous = {}
-    if not new:
-        previous = {
-            (c.entity_id, c.firm_name, c.status, c.evidence): c.created_at
-            for c in session.scalars(select(Claim).where(Claim.document_id == document.id))
-        }
-        session.execute(delete(Claim).where(Claim.document_id == document.id))
-    for c in claims:
-        entity_id = entity_ids.get(c.entity) if c.entity else None
-        firm_name = names.get(c.entity, c.firm) if c.entity else c.firm
-        session.add(
-            Claim(
-                document_id=document.id,
-                document_version=document.version,
-                entity_id=entity_id,
-                firm_name=firm_name[:300],
-                firm_surface=c.surface[:300],
-                programme=(c.programme_key or classification.programme or "")[:100] or None,
-                programme_name=c.programme or classification.programme_name,
-                status=c.status,
-                evidence=c.evidence,
-                stage=c.stage,
-                cue=c.cue[:200],
-                reported_at=document.published_at,
-                extractor_version=CLAIMS_VERSION,
-                # a claim found again keeps the time it was first stored (digests rely on it)
-                created_at=previous.get((entity_id, firm_name, c.status, c.evidence))
-                or datetime.now(UTC),
-            )
+    return dict(
+        tagger_version=item.tagger_version,
+        pilot_kind=c.kind if c.is_pilot else None,
+        programme=c.programme,
+        programme_name=c.programme_name if c.is_pilot else None,
+        extra=extra,
+    )
+
+
+def _save_round(
+    session: Session, items: list[PageResult], entity_ids: dict[str, int], names: dict[str, str]
+) -> list[Saved]:
+    """``save_batch`` for items of distinct documents."""
+    now = datetime.now(UTC)
+    current = {
+        row.canonical_url: row
+        for row in session.execute(
+            select(
+                Document.id,
+                Document.canonical_url,
+                Document.content_hash,
+                Document.version,
+                Document.published_at,
+            ).where(Document.canonical_url.in_([it.doc.canonical_url for it in items]))
         )
-    return len(claims)
+    }
+    inserts, changed_rows, same_rows, version_rows = [], [], [], []
+    plan: list[tuple[int | None, int, bool, datetime | None]] = []  # id, version, changed, time
+    for item in items:
+        doc = item.doc
+        fields = _document_fields(item)
+        derived = _derived_fields(item)
+        cur = current.get(doc.canonical_url)
+        if cur is None:
+            inserts.append(
+                {
+                    "canonical_url": doc.canonical_url,
+                    "source_id": item.source_id,
+                    "language": doc.language,
+                    "version": 1,
+                    "first_seen_at": now,
+                    "updated_at": now,
+                    **fields,
+                    **derived,  # the document's extra holds the counts, the version's not
+                }
+            )
+            plan.append((None, 1, True, fields["published_at"]))
+        elif cur.content_hash != doc.content_hash:
+            version = cur.version + 1
+            changed_rows.append(
+                {
+                    "id": cur.id,
+                    "language": doc.language,
+                    "version": version,
+                    "updated_at": now,
+                    **fields,
+                    **derived,
+                }
+            )
+            plan.append((cur.id, version, True, fields["published_at"]))
+        else:
+            same_rows.append(
+                dict(
+                    id=cur.id,
+                    page_id=item.page_id,
+                    extractor_version=EXTRACTOR_VERSION,
+                    extraction_path=doc.extraction_path,
+                    **derived,
+                )
+            )
+            plan.append((cur.id, cur.version, False, cur.published_at))
+    new_ids: dict[str, int] = {}
+    if inserts:
+        returned = session.execute(
+            insert(Document).returning(
+                Document.id, Document.canonical_url, sort_by_parameter_order=True
+            ),
+            inserts,
+        )
+        new_ids = {url: id_ for id_, url in returned}
+    for rows in (changed_rows, same_rows):
+        if rows:  # UPDATE by primary key, executemany
+            session.execute(update(Document), rows)
+    results: list[Saved] = []
+    old_ids = [doc_id for doc_id, _v, _c, _t in plan if doc_id is not None]
+    for item, (doc_id, version, changed, _t) in zip(items, plan, strict=True):
+        new = doc_id is None
+        doc_id = new_ids[item.doc.canonical_url] if new else doc_id
+        assert doc_id is not None
+        results.append(
+            Saved(doc_id, version, changed, new, len(item.mentions), len(item.claims))
+        )
+        if changed:
+            fields = _document_fields(item)
+            version_rows.append(
+                dict(document_id=doc_id, version=version, created_at=now, **fields)
+            )
+    if version_rows:
+        session.execute(insert(DocumentVersion), version_rows)
+    # mentions and claims: derived data, replaced
+    previous: dict[tuple[Any, ...], datetime] = {}
+    if old_ids:
+        session.execute(delete(Mention).where(Mention.document_id.in_(old_ids)))
+        for row in session.execute(
+            select(
+                Claim.document_id,
+                Claim.entity_id,
+                Claim.firm_name,
+                Claim.status,
+                Claim.evidence,
+                Claim.created_at,
+            ).where(Claim.document_id.in_(old_ids))
+        ):
+            previous.setdefault(tuple(row[:5]), row.created_at)
+        session.execute(delete(Claim).where(Claim.document_id.in_(old_ids)))
+    mention_rows, claim_rows = [], []
+    for item, saved, (_id, _v, _c, reported_at) in zip(items, results, plan, strict=True):
+        mention_rows.extend(
+            dict(
+                document_id=saved.document_id,
+                document_version=saved.version,
+                entity_id=entity_ids.get(m.entity) if m.entity else None,
+                surface=m.surface[:500],
+                label=m.label,
+                kind=m.kind,
+                start_char=m.start,
+                end_char=m.end,
+                sentence=m.sentence,
+                tagger_version=item.tagger_version,
+            )
+            for m in item.mentions
+        )
+        for c in item.claims:
+            entity_id = entity_ids.get(c.entity) if c.entity else None
+            firm_name = (names.get(c.entity, c.firm) if c.entity else c.firm)[:300]
+            key = (saved.document_id, entity_id, firm_name, c.status, c.evidence)
+            claim_rows.append(
+                dict(
+                    document_id=saved.document_id,
+                    document_version=saved.version,
+                    entity_id=entity_id,
+                    firm_name=firm_name,
+                    firm_surface=c.surface[:300],
+                    programme=(c.programme_key or item.classification.programme or "")[:100]
+                    or None,
+                    programme_name=c.programme or item.classification.programme_name,
+                    status=c.status,
+                    evidence=c.evidence,
+                    stage=c.stage,
+                    cue=c.cue[:200],
+                    reported_at=reported_at,
+                    extractor_version=CLAIMS_VERSION,
+                    created_at=previous.get(key) or now,
+                )
+            )
+    if mention_rows:
+        _insert_many(session, Mention, mention_rows)
+    if claim_rows:
+        session.execute(insert(Claim), claim_rows)
+    return results
+
+
+def _insert_many(session: Session, model: type[Mention], rows: list[dict[str, Any]]) -> None:
+    """Insert rows of plain values (numbers, text, NULL), many at a time: on PostgreSQL with
+    psycopg through COPY in the session's transaction (a fraction of executemany's per-row
+    work), elsewhere as SQLAlchemy's executemany."""
+    connection = session.connection()
+    if connection.dialect.driver != "psycopg":
+        session.execute(insert(model), rows)
+        return
+    columns = list(rows[0])
+    table = model.__table__
+    names = ", ".join(connection.dialect.identifier_preparer.quote(c) for c in columns)
+    cursor = connection.connection.driver_connection.cursor()
+    target = connection.dialect.identifier_preparer.format_table(table)
+    with cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
