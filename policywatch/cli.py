@@ -682,14 +682,26 @@ def export_mentions(
     prefixed with ' so that spreadsheets do not run them as formulas.
     """
     from policywatch.output import STDOUT_NAMES, describe, open_output
-    from storage.queries import MENTION_COLUMNS, MentionFilter, iter_mentions, write_csv, write_json
+    from storage.queries import (
+        MENTION_COLUMNS,
+        MentionFilter,
+        copy_mentions_csv,
+        iter_mention_rows,
+        iter_mentions,
+        write_csv_rows,
+        write_json,
+    )
 
     db = ctx.db()
     filt = MentionFilter(entity, kind, parse_day(since))
     bom = fmt == "csv" and output not in STDOUT_NAMES  # the BOM lets Excel open UTF-8 files
     with db.session() as s, open_output(output, "utf-8-sig" if bom else "utf-8") as fh:
-        rows = iter_mentions(s, filt)
-        n = write_csv(rows, fh, MENTION_COLUMNS) if fmt == "csv" else write_json(rows, fh)
+        if fmt == "csv":
+            n = copy_mentions_csv(s, filt, fh)  # PostgreSQL: rows made by the server
+            if n is None:
+                n = write_csv_rows(iter_mention_rows(s, filt), fh, MENTION_COLUMNS)
+        else:
+            n = write_json(iter_mentions(s, filt), fh)
     if output not in STDOUT_NAMES:
         err_console.print(f"wrote {n} mentions to {escape(describe(output))}", highlight=False)
 
