@@ -7,11 +7,9 @@ import csv
 import io
 import itertools
 import json
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from queue import Full, Queue
 from typing import IO, Any
 
 from sqlalchemy import Connection, Select, String, case, func, literal, or_, select, type_coerce
@@ -184,7 +182,7 @@ def iter_mention_rows(
     at = MENTION_COLUMNS.index("published_at")
     last_raw: Any = None
     last_iso = ""
-    for part in _read_ahead(_raw_batches(session.connection(), q, batch)):
+    for part in _raw_batches(session.connection(), q, batch):
         for row in part:
             raw = row[at]
             if raw != last_raw:
@@ -193,44 +191,6 @@ def iter_mention_rows(
 
 
 _CURSOR_NUMBERS = itertools.count(1)
-
-
-def _read_ahead(batches: Iterator[Sequence[Any]], depth: int = 2) -> Iterator[Sequence[Any]]:
-    """The batches of ``batches``, read by a thread while the caller works on the previous ones:
-    the database's share (the server's work, sqlite3's steps; both run without the GIL) overlaps
-    the caller's. The connection is used by that thread alone until the last batch is read."""
-    done = object()
-    queue: Queue[Any] = Queue(depth)
-    stop = threading.Event()
-
-    def read() -> None:
-        try:
-            for part in batches:
-                while not stop.is_set():
-                    try:
-                        queue.put(part, timeout=0.1)
-                        break
-                    except Full:
-                        continue
-                if stop.is_set():
-                    return
-            queue.put(done)
-        except BaseException as exc:  # handed to the caller, raised there
-            queue.put(exc)
-        finally:
-            if stop.is_set():
-                batches.close()  # type: ignore[attr-defined]
-
-    reader = threading.Thread(target=read, name="policywatch-read-ahead", daemon=True)
-    reader.start()
-    try:
-        while (part := queue.get()) is not done:
-            if isinstance(part, BaseException):
-                raise part
-            yield part
-    finally:
-        stop.set()
-        reader.join()
 
 
 def _raw_batches(conn: Connection, q: Select[Any], batch: int) -> Iterator[Sequence[Any]]:

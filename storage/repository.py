@@ -225,14 +225,10 @@ def _save_round(
         new = doc_id is None
         doc_id = new_ids[item.doc.canonical_url] if new else doc_id
         assert doc_id is not None
-        results.append(
-            Saved(doc_id, version, changed, new, len(item.mentions), len(item.claims))
-        )
+        results.append(Saved(doc_id, version, changed, new, len(item.mentions), len(item.claims)))
         if changed:
             fields = _document_fields(item)
-            version_rows.append(
-                dict(document_id=doc_id, version=version, created_at=now, **fields)
-            )
+            version_rows.append(dict(document_id=doc_id, version=version, created_at=now, **fields))
     if version_rows:
         session.execute(insert(DocumentVersion), version_rows)
     # mentions and claims: derived data, replaced

@@ -24,10 +24,22 @@ from storage.sources import ensure_source
 
 # (title, published_at, surface, sentence, entity name or None, entity_zh)
 DOCS = [
-    ('=HYPERLINK("http://example.invalid")', datetime(2024, 11, 6, 2, 0, tzinfo=UTC),
-     "Tesla", '-Tesla said "yes",\r\nthen left.', "Tesla", ""),
-    ("Plain, with a comma", datetime(2024, 11, 5, 2, 0, 0, 120, tzinfo=UTC),
-     "@Acme", "Acme applied.", None, None),
+    (
+        '=HYPERLINK("http://example.invalid")',
+        datetime(2024, 11, 6, 2, 0, tzinfo=UTC),
+        "Tesla",
+        '-Tesla said "yes",\r\nthen left.',
+        "Tesla",
+        "",
+    ),
+    (
+        "Plain, with a comma",
+        datetime(2024, 11, 5, 2, 0, 0, 120, tzinfo=UTC),
+        "@Acme",
+        "Acme applied.",
+        None,
+        None,
+    ),
     ("特斯拉获批", None, "特斯拉", "＝特斯拉获批试点。", "Tesla", "特斯拉"),
     ("", datetime(2023, 1, 1, tzinfo=UTC), "", "", None, None),
 ]
@@ -44,26 +56,46 @@ def seed(url: str) -> None:
             url_ = f"https://www.chinadaily.com.cn/a/202411/06/WS{i:024x}.html"
             now = datetime(2024, 11, 6, tzinfo=UTC)
             page = FetchedPage(
-                source_id=source.id, url=url_, canonical_url=url_, status=200, headers={},
-                fetched_at=now, content_hash=f"{i:064x}", body_zlib=b"", discovery={},
+                source_id=source.id,
+                url=url_,
+                canonical_url=url_,
+                status=200,
+                headers={},
+                fetched_at=now,
+                content_hash=f"{i:064x}",
+                body_zlib=b"",
+                discovery={},
                 processed_at=now,
             )
             s.add(page)
             s.flush()
             doc = Document(
-                canonical_url=url_, source_id=source.id, language="en", title=title,
-                published_at=published, text=sentence, extraction_path="test",
-                extractor_version="t", content_hash=f"{i:064x}", page_id=page.id,
+                canonical_url=url_,
+                source_id=source.id,
+                language="en",
+                title=title,
+                published_at=published,
+                text=sentence,
+                extraction_path="test",
+                extractor_version="t",
+                content_hash=f"{i:064x}",
+                page_id=page.id,
             )
             s.add(doc)
             s.flush()
             for start in (0, 7):
                 s.add(
                     Mention(
-                        document_id=doc.id, document_version=1,
-                        entity_id=tesla.id if entity else None, surface=surface, label="ORG",
-                        kind="company", start_char=start, end_char=start + len(surface),
-                        sentence=sentence, tagger_version="t",
+                        document_id=doc.id,
+                        document_version=1,
+                        entity_id=tesla.id if entity else None,
+                        surface=surface,
+                        label="ORG",
+                        kind="company",
+                        start_char=start,
+                        end_char=start + len(surface),
+                        sentence=sentence,
+                        tagger_version="t",
                     )
                 )
     db.dispose()
