@@ -4,6 +4,7 @@ the scheduler runs each crawl in a child process, see schedules/)."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -103,8 +104,12 @@ def run_crawls(
     refresh: bool = False,
     backfill: Backfill | None = None,
     progress: Callable[[str, str, int], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> list[CrawlSummary]:
-    """Crawl the sources side by side in one Twisted reactor (startable once per process)."""
+    """Crawl the sources side by side in one Twisted reactor (startable once per process).
+
+    ``stop``: set by the caller's SIGINT/SIGTERM handler while Scrapy is still starting (before
+    it installs its own): the crawls are then not begun (status ``stopped``)."""
     for source in sources:
         if source not in SPIDERS:
             raise SourceError(
@@ -140,8 +145,16 @@ def run_crawls(
             progress=(lambda event, n, _s=source: progress(_s, event, n)) if progress else None,
         )
         runs.append((source, store, crawler))
+    if stop is not None and stop.is_set():  # stopped while starting: nothing begun, say so
+        note = "stopped by a signal before the crawl began; nothing was fetched"
+        for _source, store, _crawler in runs:
+            store.finish("stopped", note)
+        return [
+            CrawlSummary(source, store.run_id, "stopped", dict(store.counts), note)
+            for source, store, _crawler in runs
+        ]
     try:
-        process.start()
+        process.start()  # from here Scrapy's own handlers stop it gracefully
     except Exception as exc:  # the run records must be closed whatever happened
         for _source, store, _crawler in runs:
             store.finish("failed", f"{type(exc).__name__}: {exc}")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
@@ -20,7 +22,13 @@ from rich.text import Text
 
 from policywatch import __version__
 from policywatch.config import DEFAULT_SOURCES, Config, load_config
-from policywatch.errors import DatabaseError, MaskSecretsFilter, PolicywatchError, mask_secrets
+from policywatch.errors import (
+    EXIT_BUSY,
+    DatabaseError,
+    MaskSecretsFilter,
+    PolicywatchError,
+    mask_secrets,
+)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -179,6 +187,12 @@ def init(ctx: Context) -> None:
     default=False,
     help="Run `process` right after the crawl.",
 )
+@click.option(
+    "--skip-if-busy",
+    is_flag=True,
+    help="A source crawled elsewhere right now is skipped with a note, not an error; exit status "
+    "75 when nothing was left to crawl (for schedulers: the service uses it).",
+)
 @pass_ctx
 def crawl(
     ctx: Context,
@@ -190,6 +204,7 @@ def crawl(
     until: str | None,
     pages: int | None,
     then_process: bool,
+    skip_if_busy: bool,
 ) -> None:
     """Discover and fetch new articles of SOURCES (chinadaily, xinhua, miit, or all); raw pages
     are stored for `process`.
@@ -202,8 +217,8 @@ def crawl(
     blocks or failed; parked and failed items are listed by `policywatch sources --missing`.
 
     One crawl per source at a time (a lock file; with PostgreSQL a lock in the database shared by
-    every machine): a source crawled elsewhere is an error when it is the only one asked for,
-    and skipped with a note among several.
+    every machine): a source crawled elsewhere is an error when it is the only one asked for
+    (a note with --skip-if-busy), and skipped with a note among several.
     """
     from crawler.runner import Backfill, run_crawls
     from schedules.service import CrawlBusy, source_lock
@@ -211,6 +226,13 @@ def crawl(
     if (until or pages) and not backfill:
         raise click.UsageError("--until and --pages go with --backfill.")
     names = SOURCE_NAMES if "all" in sources else list(dict.fromkeys(sources))
+    # a stop signal (the service stopping, Ctrl-C) while Scrapy is still starting up: noted here
+    # and acted on once its reactor runs (an interrupted import would print a traceback)
+    stop = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda _signum, _frame: stop.set())
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     db = ctx.db()
     with ExitStack() as locks:
         busy: list[str] = []
@@ -219,6 +241,10 @@ def crawl(
                 locks.enter_context(source_lock(ctx.config, name, db.engine))
             except CrawlBusy:
                 busy.append(name)
+        if busy and len(busy) == len(names) and skip_if_busy:
+            for name in busy:
+                console.print(f"crawl {name}: skipped (another crawl of it is running)")
+            sys.exit(EXIT_BUSY)
         if busy and len(names) == 1:
             raise PolicywatchError(
                 f"A crawl of {', '.join(busy)} is already running (the service or another "
@@ -239,7 +265,10 @@ def crawl(
                 refresh=refresh,
                 backfill=plan,
                 progress=progress,
+                stop=stop,
             )
+    for sig, handler in previous.items():  # Scrapy's handlers go with its reactor
+        signal.signal(sig, handler)
     for summary in summaries:
         counts = ", ".join(f"{k}={v}" for k, v in sorted(summary.counts.items())) or "nothing"
         console.print(f"crawl {summary.source}: {summary.status} ({counts})", soft_wrap=True)
@@ -248,7 +277,7 @@ def crawl(
                 f"[yellow]warning[/]: {summary.source}: {escape(mask_secrets(summary.error))}",
                 soft_wrap=True,
             )
-    if then_process:
+    if then_process and not stop.is_set():
         _run_process(db, redo_all=False, config=ctx.config, workers=ctx.config.process_workers)
     if any(s.status in ("blocked", "failed") for s in summaries):
         sys.exit(1)

@@ -6,6 +6,10 @@ from __future__ import annotations
 import logging
 import re
 
+# `crawl --skip-if-busy`: nothing crawled because another crawl of the source runs (here, or with
+# PostgreSQL on another machine); EX_TEMPFAIL of sysexits.h, "try again later"
+EXIT_BUSY = 75
+
 
 class PolicywatchError(Exception):
     """Base class: the CLI prints the message (no traceback) and exits with status 2."""

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -28,12 +28,13 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MI
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from policywatch.config import Config
-from policywatch.errors import PolicywatchError
+from policywatch.errors import EXIT_BUSY, PolicywatchError
 from storage.coordination import LockBusy, advisory_lock, is_postgres
 from storage.db import Database
 
@@ -119,12 +120,12 @@ def crawl_source(source: str) -> None:
     ctx = _require_context()
     if ctx.stopping.is_set():
         return
-    # the child `policywatch crawl` takes the source's lock: a crawl started by hand meanwhile
-    # makes it exit with status 2 instead of crawling twice
-    if _run_child_crawl(ctx, source) == 2:
-        # another crawl of it runs (here, or with PostgreSQL on another machine): this
-        # service still helps process what is stored
-        log.warning("crawl source=%s skipped: another crawl of it is running", source)
+    # the child `policywatch crawl` takes the source's lock: a crawl started by hand meanwhile,
+    # or (PostgreSQL) another machine's service, makes it exit with EXIT_BUSY instead of
+    # crawling twice
+    if _run_child_crawl(ctx, source) == EXIT_BUSY:
+        # normal with several services on one database: this one still helps process
+        log.info("crawl source=%s skipped: another crawl of it is running", source)
     if ctx.stopping.is_set():
         log.info("stopping: new pages of %s will be processed on the next run", source)
         return
@@ -132,15 +133,17 @@ def crawl_source(source: str) -> None:
 
 
 def _run_child_crawl(ctx: ServiceContext, source: str) -> int:
-    command = [sys.executable, "-m", "policywatch", "crawl", source]
+    command = [sys.executable, "-m", "policywatch", "crawl", source, "--skip-if-busy"]
     if ctx.config.path is not None:
         command[3:3] = ["--config", str(ctx.config.path)]
     # the database URL (and its password) goes through the environment, which only this user
     # can read (/proc/PID/environ), never on the command line, which every user can see
     env = {**os.environ, "POLICYWATCH_DATABASE_URL": ctx.db.url}
-    log.info("crawl source=%s starting (child process)", source)
-    child = subprocess.Popen(command, env=env)
-    with ctx.children_lock:
+    with ctx.children_lock:  # never a child started after the stop signal went to the others
+        if ctx.stopping.is_set():
+            return 0
+        log.info("crawl source=%s starting (child process)", source)
+        child = subprocess.Popen(command, env=env)
         ctx.children.add(child)
     try:
         code = child.wait(timeout=ctx.config.schedule.crawl_timeout_minutes * 60)
@@ -168,7 +171,10 @@ def process_new_pages(ctx: ServiceContext) -> None:
     # it to one set of worker processes)
     with _processing_in_this_service, processing_lock(ctx.config, ctx.db.engine):
         summary = process_pages(
-            ctx.db, programmes=ctx.config.programmes, workers=ctx.config.process_workers
+            ctx.db,
+            programmes=ctx.config.programmes,
+            workers=ctx.config.process_workers,
+            stop=ctx.stopping,  # a stopping service finishes the batches in hand, no more
         )
     log.info(
         "processed pages=%d new=%d changed=%d claims=%d failed=%d",
@@ -229,8 +235,21 @@ def desired_jobs(config: Config) -> dict[str, tuple[Any, Any, list[str]]]:
     return jobs
 
 
+class _Scheduler(BackgroundScheduler):
+    """APScheduler's background scheduler, minus a race at shutdown: ``shutdown()`` stops the
+    executors and then wakes the scheduler's thread, which processes the due jobs once more and
+    logs an error with a traceback for each ("cannot schedule new futures after shutdown").
+    Jobs are processed only while the scheduler runs; the jobs stay due in the job store and run
+    at the next start (or on another machine's service)."""
+
+    def _process_jobs(self) -> float | None:
+        if self.state != STATE_RUNNING:
+            return None
+        return super()._process_jobs()
+
+
 def build_scheduler(db: Database) -> BackgroundScheduler:
-    return BackgroundScheduler(
+    return _Scheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=db.engine, tablename=JOBS_TABLE)},
         executors={"default": ThreadPoolExecutor(4)},
         job_defaults={
@@ -285,10 +304,17 @@ def run_service(config: Config, db: Database, *, once: bool = False) -> int:
         pass
     _context = ServiceContext(config, db)
     scheduler = build_scheduler(db)
-    scheduler.start(paused=True)
     try:
-        for change in sync_jobs(scheduler, config):
-            log.info("schedule: %s", change)
+        # PostgreSQL: services starting at once on several machines create the job table and
+        # add or update the shared jobs one after the other (APScheduler does neither atomically)
+        with (
+            advisory_lock(db.engine, "service-start", wait=True)
+            if is_postgres(db.engine)
+            else nullcontext()
+        ):
+            scheduler.start(paused=True)
+            for change in sync_jobs(scheduler, config):
+                log.info("schedule: %s", change)
         if once:
             return _run_due_once(scheduler)
         return _serve(scheduler, _context)
@@ -341,7 +367,9 @@ def _serve(scheduler: BackgroundScheduler, ctx: ServiceContext) -> int:
         scheduler.pause()
         with ctx.children_lock:
             for child in ctx.children:
-                child.send_signal(signal.SIGINT)  # Scrapy stops gracefully, storing what it holds
+                # Scrapy stops gracefully on SIGTERM, storing what it holds; a child still
+                # starting up (before any handler) ends quietly, with nothing begun
+                child.send_signal(signal.SIGTERM)
         scheduler.shutdown(wait=True)
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -174,8 +174,12 @@ def test_second_crawl_of_a_source_is_refused(cli: CLI, tmp_path: Path, db_url: s
         with advisory_lock(db.engine, "crawl:chinadaily"):
             msg = one_error_line(cli("crawl", "chinadaily", check=False))
             both = cli("crawl", "chinadaily", "xinhua", check=False)
+            quiet = cli("crawl", "chinadaily", "--skip-if-busy", check=False)
         db.dispose()
         assert "already running" in msg and "another one" in msg
+        # for schedulers (the service): a note and EX_TEMPFAIL, not an error
+        assert quiet.returncode == 75 and "Error" not in quiet.stderr
+        assert "crawl chinadaily: skipped (another crawl of it is running)" in quiet.stdout
         # among several sources the busy one is skipped, the others crawled
         assert "crawl chinadaily: skipped (another crawl of it is running)" in both.stdout
         assert "crawl xinhua:" in both.stdout
@@ -185,4 +189,7 @@ def test_second_crawl_of_a_source_is_refused(cli: CLI, tmp_path: Path, db_url: s
     with lock.open("w") as held:  # as the service (or another shell) holds it during a crawl
         fcntl.flock(held, fcntl.LOCK_EX)
         msg = one_error_line(cli("crawl", "chinadaily", check=False))
+        quiet = cli("crawl", "chinadaily", "--skip-if-busy", check=False)
     assert "already running" in msg
+    assert quiet.returncode == 75 and "Error" not in quiet.stderr
+    assert "crawl chinadaily: skipped (another crawl of it is running)" in quiet.stdout

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.db import Database
-from storage.models import Claim, Document, DocumentVersion, FetchedPage, Mention
+from storage.models import Claim, CrawlRun, Document, DocumentVersion, FetchedPage, Mention
 from tests.conftest import CLI, MIRROR_SOURCES_TOML
 from tests.test_crawl_sources import serve
 
@@ -247,3 +247,89 @@ def test_follow_worker_processes_what_another_machine_stores(
     assert follower.returncode == 0, err
     assert "processed 7 pages" in out and "Traceback" not in err
     _assert_each_page_once(db_url)
+
+
+def test_three_services_on_one_database_fetch_and_process_each_page_once(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Three `policywatch run` services, as on three machines (each its own data folder), on one
+    PostgreSQL with every source scheduled every few seconds: each article is fetched, stored and
+    processed once, two crawls of one source never overlap, and every service stops cleanly."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("several services share a PostgreSQL database; SQLite is one machine's")
+    config = tmp_path / "services.toml"
+    config.write_text(
+        MIRROR_SOURCES_TOML
+        + "[digest]\nnotify = []\n"
+        + "".join(f"[schedule.sources.{s}]\nevery_minutes = 0.05\n" for s in SOURCES),
+        "utf-8",
+    )
+    homes = _homes(db_url, tmp_path, 3)
+    db = Database(db_url)
+    with ExitStack() as stack:
+        mirrors, host_map = serve(stack)
+        services = [_start(db_url, config, home, "run", host_map=host_map) for home in homes]
+        try:
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline and _settled(db):
+                for service in services:
+                    if service.poll() is not None:
+                        out, err = service.communicate()
+                        pytest.fail(f"a service stopped (exit {service.returncode}):\n{out}{err}")
+                time.sleep(1)
+            missing = _settled(db)
+        finally:
+            for service in services:
+                if service.poll() is None:
+                    service.send_signal(signal.SIGTERM)
+            outputs = [s.communicate(timeout=120) for s in services]
+    assert missing is None, f"{missing}\n" + "\n".join(err[-3000:] for _out, err in outputs)
+    for service, (out, err) in zip(services, outputs, strict=True):
+        assert service.returncode == 0, f"exit {service.returncode}\n{out}\n{err}"
+        assert "Traceback" not in err and "ERROR" not in err, err
+        assert "policywatch service stopped" in err
+    n_pages = _assert_each_page_once(db_url)
+    with db.session() as s:
+        stored = s.scalars(select(FetchedPage.url)).all()
+        runs = s.execute(
+            select(CrawlRun.source_id, CrawlRun.started_at, CrawlRun.finished_at, CrawlRun.status)
+            .order_by(CrawlRun.source_id, CrawlRun.started_at)
+        ).all()
+    db.dispose()
+    for url in stored:  # known articles are not fetched again by later crawls or other services
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        assert mirrors[parts.hostname].requests.count(path) == 1, url
+    for before, after in zip(runs, runs[1:], strict=False):  # one crawl of a source at a time
+        if before.source_id == after.source_id:
+            assert before.finished_at is not None and after.started_at >= before.finished_at
+    # partial: the mirrors' broken links (retried by every run, never stored); stopped: by SIGTERM
+    assert {r.status for r in runs} <= {"ok", "partial", "stopped"}, runs
+    processed = Counter(
+        line.split("processed url=")[1].split()[0]
+        for _out, err in outputs
+        for line in err.splitlines()
+        if "processed url=" in line and "not processed" not in line
+    )
+    assert len(processed) == n_pages and set(processed.values()) == {1}
+
+
+SOURCES = ("chinadaily", "xinhua", "miit")
+
+
+def _settled(db: Database) -> str | None:
+    """None once every source was crawled at least twice (the second finds nothing new) and no
+    page waits; else what is still missing."""
+    with db.session() as s:
+        done = Counter(
+            s.scalars(select(CrawlRun.source_id).where(CrawlRun.status != "running")).all()
+        )
+        waiting = s.scalar(
+            select(func.count())
+            .select_from(FetchedPage)
+            .where(FetchedPage.processed_at.is_(None), FetchedPage.parent_id.is_(None))
+        )
+        stored = s.scalar(select(func.count()).select_from(FetchedPage))
+    if len(done) == len(SOURCES) and min(done.values()) >= 2 and waiting == 0 and stored:
+        return None
+    return f"finished crawls per source id {dict(done)}, pages stored {stored}, waiting {waiting}"
