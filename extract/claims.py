@@ -40,6 +40,8 @@ _LIC = (
     r"(?:licen[cs]es?|permits?|permission|approvals?|nod|green light|go-ahead|clearance|"
     r"quotas?|qualifications?|certificates?|plates?)"
 )
+# a gap inside one sentence: a dot only inside a name or abbreviation (Pony.ai, Co. Ltd.)
+_GAP = r"(?:[^.;]|\.(?=\S)|\b(?:Co|Ltd|Inc|Corp|Bhd|Pte|Pty)\.)"
 _SVC = r"(?:services?|operations?|business(?:es)?|platforms?|clouds?|centres?|centers?|hospitals?)"
 # (status, pattern, blockable), most specific first; a matched span is masked for later patterns.
 # An unblockable cue states a fact even after "expected"/"will" ("the outcome of their
@@ -74,7 +76,7 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"\b(?:began|begun|begins|started|starts|commenced|has started|have started)\s+"
         r"(?:operating|operations|to operate|offering|providing|running|serving|trial operations|"
         r"accepting|receiving|testing|commercial)\b"
-        r"|\blaunch(?:ed|es)\b[^.;]{0,40}?\b" + _SVC + r"\b"
+        r"|\blaunch(?:ed|es)\b" + _GAP + r"{0,40}?\b" + _SVC + r"\b"
         r"|\b(?:now|already) (?:operates|operating|running|offering)\b|\bup and running\b"
         r"|\bwent live\b|\b(?:is|are|has been|have been) (?:operating|running|offering)\b"
         r"|\bcommenced operations\b|\binto (?:operation|service|use)\b|\bopened to\b"
@@ -91,7 +93,7 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         "applied",
         r"\b(?:pending|outstanding) applications?\b"
         r"|\boutcome of (?:its|their|the) applications?\b"
-        r"|\bapplications?\b[^.;]{0,50}?\b(?:is|are|was|were|remains?|has been|have been) "
+        r"|\bapplications?\b" + _GAP + r"{0,50}?\b(?:is|are|was|were|remains?|has been|have been) "
         r"(?:still )?(?:pending|under review|accepted)\b|\bawaiting\b|\baccepted for review\b"
         r"|\bresubmitted\b"
         r"|(?:(?<=approved )|(?<=accepted )|(?<=received )|(?<=reviewing )|(?<=processing )|"
@@ -109,7 +111,7 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"secures|"
         r"was given|"
         r"were given|been given|given|winning|receiving|obtaining|securing|awarded|"
-        r"acquired|issued|became)\b[^.;]{0,40}?\b" + _LIC + r"\b"
+        r"acquired|issued|became)\b" + _GAP + r"{0,40}?\b" + _LIC + r"\b"
         r"|\bgranted\b|\bcleared\b|\blicensed\b|\blicen[cs]es? (?:was |were )?issued to\b"
         r"|\bpermitted\b|\b(?:preliminary|final|formal|official|regulatory) approval\b"
         r"|\bgot the nod\b|\bshort-?listed\b"
@@ -150,8 +152,9 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"|\bapplies (?=for\b)"
         r"|\bto apply\b(?! \w+ speeds?)"
         r"|\b(?:submit|submits|submitted|submitting|file|files|filed|filing|lodge|lodged|"
-        r"lodging|sent|send|made|make|put in)\b[^.;]{0,30}?\bapplications?\b"
-        r"|\bapplications?\b[^.;]{0,20}?\b(?:submitted|filed|lodged|came from|were received from)\b"
+        r"lodging|sent|send|made|make|put in)\b" + _GAP + r"{0,30}?\bapplications?\b"
+        r"|\bapplications?\b" + _GAP + r"{0,20}?\b"
+        r"(?:submitted|filed|lodged|came from|were received from)\b"
         r"|\b(?:early|first|other|among (?:the )?(?:first )?)\s*applicants\b"
         r"|\bapplicants (?=include|including|such as|were|are|named)"
         r"|\bsigned up\b|\bsign(?:s|ing)? up\b|\bline[sd]? up\b|\bbid(?:s|ding)? for\b"
@@ -161,7 +164,8 @@ _EN_CUES: list[tuple[str, str, bool]] = [
     (
         CONTEXT,  # a list whose status is the document's ("the first group also includes")
         r"\b(?:first|second|third|initial|latest|new|next) (?:batch|group|cohort|round|wave|list)"
-        r"\b[^.;]{0,90}?\b(?:includes?|including|comprises?|consists? of|features?|are|were|is)\b"
+        r"\b" + _GAP + r"{0,90}?\b"
+        r"(?:includes?|including|comprises?|consists? of|features?|are|were|is)\b"
         r"|\b(?:the (?:list|companies|firms|enterprises|applicants|participants) "
         r"(?:also )?(?:includes?|including|are|were))\b|\balso includes?\b|\bothers? include\b"
         r"|\b(?:licen[cs]es?|approvals?|permits?|quotas?|batch) included\b"

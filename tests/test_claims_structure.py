@@ -201,3 +201,11 @@ def test_a_page_without_sentence_breaks_is_read_in_bounded_pieces() -> None:
     pieces = _split_sentences(text, "zh")
     assert len(pieces) > 100 and max(len(p) for _, p in pieces) <= 1500
     assert all(text[start : start + len(p)] == p for start, p in pieces)
+
+
+# --- recall on new wording (branch claims-recall); sentences written for the project ----------
+
+
+def test_a_dotted_name_inside_a_cue_does_not_end_it() -> None:
+    text = "Regulators have issued Kestrel Cloud and Vanta.io with permits to run data centres."
+    assert groups(text) == {("Kestrel Cloud", "approved"), ("Vanta.io", "approved")}
