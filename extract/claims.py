@@ -169,7 +169,9 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"|\b(?:the (?:list|companies|firms|enterprises|applicants|participants) "
         r"(?:also )?(?:includes?|including|are|were))\b|\balso includes?\b|\bothers? include\b"
         r"|\b(?:licen[cs]es?|approvals?|permits?|quotas?|batch) included\b"
-        r"|\bnamely\b|\bthe (?:\w+ ){0,2}(?:companies|firms|carmakers|automakers|enterprises|"
+        r"|\bnamely\b"
+        r"|\b(?:the|(?:these|those) (?:\d+|two|three|four|five|six|seven|eight|nine|ten))"
+        r" (?:\w+ ){0,2}(?:companies|firms|carmakers|automakers|enterprises|"
         r"applicants|participants|consortia|members)(?:, [^,.;]{1,40},)? (?:are|were|include)\b"
         r"|\blist of (?:participants|applicants|pilot \w+|approved \w+|\w+ firms|\w+ companies)\b"
         r"|\b(?:other )?participants (?:in|of) the (?:[\w-]+ ){0,3}?"
@@ -335,7 +337,7 @@ _GOV_OR_MEDIA = re.compile(
     r"Society|Alliance|Union|Foundation|People's Bank|State Grid Corporation of China|"
     r"Regulatory|Regulator|Exchange|Customs|Police|Army|Court|NPC|CPPCC|Press|Magazine|Journal|"
     r"Newswire|Wire|Agency|Area|Conference|Expo|Summit|Exhibition|Mobile)\b"
-    r"|(?:部|委|局|办|厅|政府|协会|大学|学院|报|社|网|电视台|管委会|委员会|办公室|中心|研究院|研究所|法院|海关|新区|自贸区|自由贸易试验区|试验区|示范区|园区|交易所|监会|总局|署|联合会|商会)$"
+    r"|(?:部|委|局|办|厅|政府|协会|大学|学院|报|(?<!会)社|网|电视台|管委会|委员会|办公室|中心|研究院|研究所|法院|海关|新区|自贸区|自由贸易试验区|试验区|示范区|园区|交易所|监会|总局|署|联合会|商会)$"
     r"|^(?:国务院|商务部|工信部|工业和信息化部|国家|中国人民银行|央行|证监会|银保监会|金融监管总局|外汇局|网信办)"
     r"|大学(?!.*医院)"
 )
@@ -344,7 +346,9 @@ _NOT_A_FIRM = re.compile(
     r"\b(?:pilot|program(?:me)?s?|scheme|initiative|project|plan|policy|zone|FTZ|list|"
     r"measures?|regulations?|rules?|law|act|catalogue|negative list|opening-up|belt and road|"
     r"GDP|CPI|PMI|RMB|yuan|internet data cent(?:re|er)s?|content delivery)\b"
-    r"|\brenminbi\b|\bconnect\b|\bmodel [A-Z0-9]\b|^(?:bank|group|company|corp|fund)$"
+    r"|\brenminbi\b|\bconnect\b|\bmodel [A-Z0-9]\b|^(?:bank|group|company|corp|fund|state)$"
+    r"|^(?:P\.?R\.?\s+)?(?:China|Chinese|Asia|Asia Pacific|Hong Kong|Shanghai|Beijing|Shenzhen)"
+    r"\s+(?:Co\.?,?\s*)?(?:Ltd|Limited|Inc|Corp|Co)\.?$"
     r"|\bqualified (?:foreign|domestic)\b|\bfull self-driving\b"
     r"|\bdemonstration area\b"
     r"|\blimited partner(?:ship)?\b|\binstitut(?:es|ions)\b"
@@ -429,10 +433,16 @@ def _cues(sentence: str, lang: str) -> list[_Cue]:
                     _Cue(m.start(), m.end(), status, sentence[m.start() : m.end()], blocked)
                 )
             masked = masked[: m.start()] + "\0" * (m.end() - m.start()) + masked[m.end() :]
-    found = [c for c in found if not _purpose_of_application(sentence, c)]
+    found = [
+        c
+        for c in found
+        if not _purpose_of_application(sentence, c)
+        and not (c.status == CONTEXT and _NOT_AFTER.match(sentence[c.end :]))
+    ]
     return sorted(found, key=lambda c: c.start)
 
 
+_NOT_AFTER = re.compile(r"^\s*(?:not|never|no longer)\b|^\s*不", re.I)
 _PARTICIPATE = re.compile(
     r"^(?:participat|join|take part|took part|taking part|参与|参加|加入)", re.I
 )
@@ -461,6 +471,8 @@ def _blocked(sentence: str, cue_start: int, lang: str) -> bool:
     before = sentence[:cue_start]
     starts = [m.end() for m in breaks.finditer(before)]
     window = before[starts[-1] if starts else 0 :][-40:]
+    if lang != "zh" and sentence[cue_start : cue_start + 3].lower() == "to ":
+        window += "to"  # "is seeking to apply": the cue's own "to" completes the blocker
     blockers = _ZH_BLOCKERS if lang == "zh" else _EN_BLOCKERS
     return bool(blockers.search(window))
 
@@ -532,6 +544,13 @@ def gov_acronyms(text: str) -> frozenset[str]:
     return frozenset(m.group(1) for m in _GOV_ACRONYM_INTRO.finditer(text))
 
 
+# "Nansha district", "the city of Nansha": a place the model took for an organisation
+_PLACE_AFTER_EN = re.compile(
+    r"^['’]?s?\s+(?:district|county|city|province|prefecture|township|municipality|new area)\b",
+    re.I,
+)
+
+
 def firm_candidates(sentence: str, mentions: list[TaggedMention], lang: str) -> list[_Firm]:
     """Stage 1: the firms of one sentence, in order (offsets relative to the sentence)."""
     ordered = sorted(mentions, key=lambda m: m.start)
@@ -555,7 +574,11 @@ def firm_candidates(sentence: str, mentions: list[TaggedMention], lang: str) -> 
                         changed = True
                         break
         firms = sorted(chosen, key=lambda m: m.start)
-    out = [_Firm(m, m.start - base, m.end - base) for m in firms]
+    out = [
+        _Firm(m, m.start - base, m.end - base)
+        for m in firms
+        if m.entity or not _PLACE_AFTER_EN.match(sentence[m.end - base :])
+    ]
     if lang == "zh" and out:
         out = _expand_zh_lists(sentence, out, base)
     elif out:
@@ -647,6 +670,10 @@ def _expand_zh_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm
                 pos += len(piece)
                 continue
             start, end = pos, pos + len(piece)
+            if any(f.start < end and start < f.end for f in out):
+                items.append((start, end))  # a recognised firm with its verb ("摩根大通先后向…")
+                pos += len(piece)
+                continue
             lead = _ZH_ITEM_LEAD.match(piece)
             if lead:
                 start += lead.end()

@@ -209,3 +209,36 @@ def test_a_page_without_sentence_breaks_is_read_in_bounded_pieces() -> None:
 def test_a_dotted_name_inside_a_cue_does_not_end_it() -> None:
     text = "Regulators have issued Kestrel Cloud and Vanta.io with permits to run data centres."
     assert groups(text) == {("Kestrel Cloud", "approved"), ("Vanta.io", "approved")}
+
+
+def test_a_japanese_kabushiki_kaisha_is_a_firm_not_a_news_agency() -> None:
+    text = "据证监会披露,日本星野控股株式会社、华岳资本先后向证监会提交了设立证券公司的申请材料。"
+    assert {s for _g, s in groups(text, "zh")} == {"applied"}
+    assert len(groups(text, "zh")) == 2
+
+
+def test_seeking_to_apply_is_an_intention() -> None:
+    assert groups("A source said that Kestrel Cloud is seeking to apply for the data pilot.") == set()
+
+
+def test_these_numbered_firms_are_takes_the_context_but_not_when_negated() -> None:
+    text = (
+        "Nine carmakers were selected for the L3 pilot, the ministry said. "
+        "It is reported that these 9 carmakers are Orbital Motors, Quanta Auto and Feiyu."
+    )
+    assert {g for g, s in groups(text) if s == "approved"} >= {"Orbital Motors", "Quanta Auto"}
+    negated = (
+        "Orbital Motors was selected for the L3 pilot. "
+        "However, these companies are not on the list: Quanta Auto and Hexa Trucks."
+    )
+    assert groups(negated) == {("Orbital Motors", "approved")}
+
+
+def test_a_place_with_a_legal_suffix_or_a_district_is_not_a_firm() -> None:
+    text = (
+        "Orbital Motors obtained a robotaxi licence, allowing its cars to charge fares in the "
+        "city's Lanshan district."
+    )
+    assert groups(text) == {("Orbital Motors", "approved")}
+    listed = "Approved firms include Kestrel Cloud, Vanta Data Co. and Hexa Systems China Ltd."
+    assert "China Ltd." not in {g for g, _s in groups(listed)}
