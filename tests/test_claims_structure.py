@@ -218,7 +218,9 @@ def test_a_japanese_kabushiki_kaisha_is_a_firm_not_a_news_agency() -> None:
 
 
 def test_seeking_to_apply_is_an_intention() -> None:
-    assert groups("A source said that Kestrel Cloud is seeking to apply for the data pilot.") == set()
+    assert (
+        groups("A source said that Kestrel Cloud is seeking to apply for the data pilot.") == set()
+    )
 
 
 def test_these_numbered_firms_are_takes_the_context_but_not_when_negated() -> None:
