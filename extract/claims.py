@@ -214,7 +214,8 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
         r"入选|进入[^，。；]{0,16}名单|进入(?:了)?[^，。；]{0,24}试点|获得[^，。；]{0,20}首批|核准(?:设立)?|新获|颁发|发放|"
         r"获[^，。；]{0,4}(?:牌照|许可|资格|额度)|列入[^，。；]{0,16}(?:名单|首批|试点)|纳入[^，。；]{0,16}试点|"
         r"(?:成为|确定为|确定)[^，。；]{0,16}(?:首批|试点)|经营范围变更|变更经营范围|准予备案|(?:审查|审核|评审|评估)通过|"
-        r"首批(?:获批|试点|入选)[^，。；申]{0,8}(?:企业|公司|机构|单位)|获得[^，。；]{0,8}资格",
+        r"首批(?:获批|试点|入选)[^，。；申]{0,8}(?:企业|公司|机构|单位)|获得[^，。；]{0,8}资格|入围|"
+        r"(?<![不未没])在[^，。；]{0,24}(?<!申报)(?<!申请)(?<!候选)名单(?:中|之列|内|里|上)",
         True,
     ),
     (
@@ -230,7 +231,8 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
     ),
     (
         CONTEXT,
-        r"(?:首批|第一批|第二批|第三批|本批|该批)[^，。；：]{0,40}(?:包括|有|为|是|如下)|名单如下|分别(?:是|为)|还包括|也包括|其中包括",
+        r"(?:首批|第一批|第二批|第三批|本批|该批)[^，。；：]{0,40}(?:包括|有|为|是|如下)|名单如下|分别(?:是|为)|还包括|也包括|其中包括|"
+        r"(?<!申报)(?<!申请)(?<!候选)名单(?:中|里)?(?:包括|包含|有(?!限|望))",
         False,
     ),
 ]
@@ -256,7 +258,7 @@ _EN_BLOCKERS = re.compile(
 _ZH_BLOCKERS = re.compile(
     r"计划|拟|将(?![^，。；]{0,10}(?:纳入|列入|确定))|准备|考虑|是否|如果|如获|若|假如|未(?!来)|没有|否认|有望|可能|可以|欢迎|"
     r"鼓励|能否|吗|？|传闻|预计|或将|筹备|筹划|意向|希望|争取|有意|打算|正在洽谈|不排除|需要|必须|须|应当|据传|"
-    r"有消息称|未获证实|未经证实"
+    r"有消息称|未获证实|未经证实|不(?:在|属于|包括|含)|无缘"
 )
 # boundaries a cue does not reach across
 _STRONG_EN = re.compile(
@@ -422,13 +424,18 @@ class _Firm:
 # cues
 
 
-def _cues(sentence: str, lang: str) -> list[_Cue]:
+def _cues(sentence: str, lang: str, names: list[tuple[int, int]] | None = None) -> list[_Cue]:
+    """The status cues of a sentence; ``names`` (spans of firm names) are masked when looking for
+    blockers (四川希望银行 holds 希望, "Hope Bank" holds "hope")."""
     masked = sentence
+    plain = sentence
+    for a, b in names or []:
+        plain = plain[:a] + "\0" * (b - a) + plain[b:]
     found: list[_Cue] = []
     for status, pattern, blockable in _ZH_RE if lang == "zh" else _EN_RE:
         for m in pattern.finditer(masked):
             if status != "none":  # conditional forms ("if approved"): masked and dropped
-                blocked = blockable and _blocked(sentence, m.start(), lang)
+                blocked = blockable and _blocked(plain, m.start(), lang)
                 found.append(
                     _Cue(m.start(), m.end(), status, sentence[m.start() : m.end()], blocked)
                 )
@@ -653,6 +660,10 @@ _ZH_ITEM_TAIL = re.compile(
 )
 
 
+_ZH_LAST_ITEM_TAIL = re.compile(
+    r"(?:为|是|成为|作为|分别|先后|相继|颁发|颁|发放|授予|批准|获得|获批|获颁|入选|入围|进入|提交|组成|参与|"
+    r"共|均|已|等|都|在内).*$"
+)
 _NOT_A_ZH_ITEM = re.compile(
     r"\d+家|[部委局]$|^(?:首批|第.批|本批|其中)|申请|获|提交|表示|预计|将|已|的|了|于"
 )
@@ -665,7 +676,8 @@ def _expand_zh_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm
     for run in _ZH_LIST_RUN.finditer(sentence):
         items = []
         pos = run.start()
-        for piece in re.split(r"(、|以及|和|与|及)", run.group()):
+        pieces = re.split(r"(、|以及|和|与|及)", run.group())
+        for n, piece in enumerate(pieces):
             if piece in {"、", "以及", "和", "与", "及"}:
                 pos += len(piece)
                 continue
@@ -674,6 +686,11 @@ def _expand_zh_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm
                 items.append((start, end))  # a recognised firm with its verb ("摩根大通先后向…")
                 pos += len(piece)
                 continue
+            if n == len(pieces) - 1 and n > 0:  # the last item: its verb first ("立业为主发起人")
+                tail = _ZH_LAST_ITEM_TAIL.search(piece)
+                if tail:
+                    piece = piece[: tail.start()]
+                    end = start + tail.start()
             lead = _ZH_ITEM_LEAD.match(piece)
             if lead:
                 start += lead.end()
@@ -1188,12 +1205,12 @@ def extract_claims(
     since_context = 99
     for sent in sentences:
         sentence = sent.folded
-        cues = _cues(sentence, lang)
         firms = [
             f
             for f in firm_candidates(sentence, sent.mentions, lang)
             if f.mention.surface not in document_gov
         ]
+        cues = _cues(sentence, lang, [(f.start, f.end) for f in firms])
         excluded = _excluded_roles(sentence, firms, lang)
         live = [c for c in cues if not c.blocked]
         stage = "attach"

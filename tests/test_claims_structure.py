@@ -244,3 +244,25 @@ def test_a_place_with_a_legal_suffix_or_a_district_is_not_a_firm() -> None:
     assert groups(text) == {("Orbital Motors", "approved")}
     listed = "Approved firms include Kestrel Cloud, Vanta Data Co. and Hexa Systems China Ltd."
     assert "China Ltd." not in {g for g, _s in groups(listed)}
+
+
+def test_a_blocker_word_inside_a_firm_name_does_not_block() -> None:
+    text = "随着第二批民营银行开闸，以及星河富民银行和川西希望银行的获批筹建，民资热情高涨。"
+    assert {g for g, s in groups(text, "zh") if s == "approved"} == {
+        "星河富民银行",
+        "川西希望银行",
+    }
+
+
+def test_chinese_selection_lists_and_their_negation() -> None:
+    on_list = "包括星辰科技、华岳资本在内都在12家首批转售企业名单中。"
+    assert {s for _g, s in groups(on_list, "zh")} == {"approved"}
+    assert len(groups(on_list, "zh")) == 2
+    assert groups("星辰科技入围首批数据出境试点。", "zh") == {("星辰科技", "approved")}
+    assert groups("星辰科技不在首批试点企业名单中。", "zh") == set()
+    assert groups("星辰科技与首批试点无缘。", "zh") == set()
+
+
+def test_the_last_member_of_a_chinese_list_loses_its_verb() -> None:
+    text = "银保监会近日批准三家民营银行筹建。这三家银行分别是：腾讯、星辰、华岳为主发起人。"
+    assert {g for g, s in groups(text, "zh") if s == "approved"} >= {"Tencent", "星辰", "华岳"}
