@@ -194,7 +194,8 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
     ),
     (
         "operating",
-        r"正式(?:开展|运营|上线|开业|营业|投入运营|开通|开诊|启用|投用)|开始运营|投入运营|已开展(?:相关)?业务|"
+        r"正式(?:开展|运营|上线|开业|营业|投入运营|开通|开诊|启用|投用|开启)|开始运营|"
+        r"推出[^，。；]{0,24}(?:服务|业务)|(?:服务|业务)[^，。；]{0,16}落地(?!运营)|投入运营|已开展(?:相关)?业务|"
         r"(?:已在|已于|起在)[^，。；]{0,12}开展[^，。；]{0,14}业务|上线[^，。；]{0,10}服务|"
         r"开始[^，。；]{0,15}(?:提供|运营|服务|接诊)|持续运营|继续运营|(?<!首次)开诊(?!许可|运营的|仪式)|开业(?!许可)|试运营(?!许可|牌照|资格)|落地运营|"
         r"投入使用|启动运营|开通运营|商业化运营|开通[^，。；]{0,10}(?:服务|线路|运营)|发行(?:了)?[^，。；]{0,16}(?:产品|基金)|(?:首单|首只|首支)[^，。；]{0,12}落地",
@@ -213,7 +214,7 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
         r"通过(?:了)?(?:审[批核]|评估|安全评估|评审)|批准(?:了)?|同意[^，。；]{0,30}(?:开展|设立|试点)|"
         r"入选|进入[^，。；]{0,16}名单|进入(?:了)?[^，。；]{0,24}试点|获得[^，。；]{0,20}首批|核准(?:设立)?|新获|颁发|发放|"
         r"获[^，。；]{0,4}(?:牌照|许可|资格|额度)|列入[^，。；]{0,16}(?:名单|首批|试点)|纳入[^，。；]{0,16}试点|"
-        r"(?:成为|确定为|确定)[^，。；]{0,16}(?:首批|试点)|经营范围变更|变更经营范围|准予备案|(?:审查|审核|评审|评估)通过|"
+        r"(?:成为|确定为|确定)[^，。；]{0,16}(?:首批|首家|试点)|经营范围变更|变更经营范围|准予备案|(?:审查|审核|评审|评估)通过|"
         r"首批(?:获批|试点|入选)[^，。；申]{0,8}(?:企业|公司|机构|单位)|获得[^，。；]{0,8}资格|入围|"
         r"(?<![不未没])在[^，。；]{0,24}(?<!申报)(?<!申请)(?<!候选)名单(?:中|之列|内|里|上)",
         True,
@@ -225,7 +226,8 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
     ),
     (
         "applied",
-        r"(?:提交|递交|提出)(?:了)?[^，。；]{0,24}申请(?!要求|条件)|申请[^，。；]{0,8}?(?:提交|递交)|已申请|"
+        r"(?:提交|递交|提出)(?:了)?[^，。；]{0,24}申请(?!要求|条件)|(?<=经)[^，。；]{2,80}?申请(?=[，。；])|"
+        r"等(?:企业|公司|机构|单位)(?:的)?申请|申请[^，。；]{0,8}?(?:提交|递交)|已申请|"
         r"申请(?:加入|参与|参加|开展|设立|试点)|(?<![的在])申请(?=[^，。；]{0,20}(?:试点|牌照|许可|资格|额度))|向[^，。；]{0,12}申请(?!要求|条件|贷款|融资|补贴)|报名|(?<!集中|试点)申报(?!的|阶段|工作|方案|材料|条件|要求)|提出申请|申请了",
         True,
     ),
@@ -588,6 +590,12 @@ def firm_candidates(sentence: str, mentions: list[TaggedMention], lang: str) -> 
     ]
     if lang == "zh" and out:
         out = _expand_zh_lists(sentence, out, base)
+        out = _units_of_parents_zh(sentence, out)
+        out = [
+            f
+            for f in out
+            if f.mention.entity or not re.match(r"(?:试点|项目|计划)", sentence[f.end :])
+        ]
     elif out:
         out = _expand_en_lists(sentence, out, base)
     return out
@@ -667,6 +675,83 @@ _ZH_LAST_ITEM_TAIL = re.compile(
 _NOT_A_ZH_ITEM = re.compile(
     r"\d+家|[部委局]$|^(?:首批|第.批|本批|其中)|申请|获|提交|表示|预计|将|已|的|了|于"
 )
+
+
+_UNIT_OF_ZH = re.compile(r"^\s*(?:旗下|下属|控股的|的子公司|子公司|全资子公司)[^，。；、]{0,20}$")
+
+
+def _units_of_parents_zh(sentence: str, firms: list[_Firm]) -> list[_Firm]:
+    """ "百度旗下出行服务平台萝卜快跑": an unlinked unit or brand named after 旗下 stands for the
+    recognised firm before it (the claim is the group's)."""
+    out = list(firms)
+    for i, f in enumerate(out):
+        if f.mention.entity or i == 0:
+            continue
+        parent = out[i - 1]
+        if parent.mention.entity and _UNIT_OF_ZH.match(sentence[parent.end : f.start]):
+            out[i] = _Firm(parent.mention, f.start, f.end)
+    return out
+
+
+_ZH_CLAUSE_START = re.compile(r"[，。；：！？（）“”《》]")
+_ZH_SUBJECT_LEAD = re.compile(
+    r"^(?:\d{1,4}年)?(?:\d{1,2}月)?(?:\d{1,2}日)?(?:近日|日前|此前|目前|随后|同时|其中|今年|去年|当天|"
+    r"昨天|今天|此外|另外|据悉|据了解|同年\d*月份?)?"
+)
+_ZH_SUBJECT_TAIL = re.compile(
+    r"(?:已经|已|均|都|也|先后|相继|分别|正式|率先|首先|此前|近日|日前|共同|联合|还|则|亦|"
+    r"(?:在|于)[^，。；、与和]{1,12})+$"
+)
+_ZH_SUBJECT_SPLIT = re.compile(r"、|与|和|及|以及")
+# words of a clause that is no list of names (generic nouns, pronouns, verbs, measure words)
+_NOT_A_ZH_NAME = re.compile(
+    r"[的了在将对向被把从由以其该这那此各每我你他她它们吗呢吧个款辆项家位名批次是为有]|部门|政府|监管|机构|企业|"
+    r"^.{0,2}(?:公司|银行)$|^公司|外资|内资|民营|国有|车企|券商|平台|用户|市场|行业|双方|各方|多家|申请|项目|产品|车型|"
+    r"方案|业务|资格|牌照|许可|试点|城市|地区|省|市|区|县|国|记者|专家|人士|消息|报道|数据|文件|通知"
+)
+_ZH_FIRM_SUFFIX = re.compile(
+    r"(?:基金|银行|证券|集团|公司|科技|汽车|资本|控股|保险|航空|医院|智行|智驾|出行|物流|支付|资管|投资|"
+    r"网络|通信|能源|药业|医药|生物|动力|电子|信息|数科|金融)$"
+)
+_GIVER_CUE_ZH = re.compile(r"^(?:批准|核准|颁发|发放|同意|准予|颁)")
+
+
+def _zh_cue_subjects(sentence: str, firms: list[_Firm], cues: list[_Cue], base: int) -> list[_Firm]:
+    """Names the model missed (贝莱德与路博迈已提交…申请, 贝莱德基金成为首家…): the subject of a
+    live cue, when its clause holds no recognised firm. A list of two or more short names, or one
+    name with a firm's suffix (基金, 银行, 科技 …); generic nouns, pronouns and verbs rule a clause
+    out, and a giver's cue (批准, 颁发) has the authority as its subject."""
+    out: list[_Firm] = []
+    for cue in cues:
+        if cue.blocked or cue.status == CONTEXT or _GIVER_CUE_ZH.match(cue.text):
+            continue
+        starts = [m.end() for m in _ZH_CLAUSE_START.finditer(sentence, 0, cue.start)]
+        a = starts[-1] if starts else 0
+        if any(a <= f.start < cue.start for f in firms + out):
+            continue
+        clause = sentence[a : cue.start]
+        lead = _ZH_SUBJECT_LEAD.match(clause)
+        a += lead.end() if lead else 0
+        clause = sentence[a : cue.start]
+        tail = _ZH_SUBJECT_TAIL.search(clause)
+        b = a + (tail.start() if tail else len(clause))
+        if b - a < 2:
+            continue
+        items, pos = [], a
+        for piece in _ZH_SUBJECT_SPLIT.split(sentence[a:b]):
+            items.append((pos, pos + len(piece)))
+            pos += len(piece)
+            m = _ZH_SUBJECT_SPLIT.match(sentence, pos)
+            pos += len(m.group()) if m else 0
+        names = [sentence[x:y] for x, y in items]
+        if any(not 2 <= len(n) <= 10 or _NOT_A_ZH_NAME.search(n) for n in names):
+            continue
+        if len(names) == 1 and not _ZH_FIRM_SUFFIX.search(names[0]):
+            continue
+        found = [_structural_firm(sentence, x, y, base, sentence[x:y]) for x, y in items]
+        if all(found):
+            out += [f for f in found if f]
+    return out
 
 
 def _expand_zh_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm]:
@@ -1211,9 +1296,14 @@ def extract_claims(
             if f.mention.surface not in document_gov
         ]
         cues = _cues(sentence, lang, [(f.start, f.end) for f in firms])
+        stage = "attach"
+        if lang == "zh" and cues:
+            subjects = _zh_cue_subjects(sentence, firms, cues, sent.start)
+            if subjects:
+                firms = sorted(firms + subjects, key=lambda f: f.start)
+                stage = "attach-parse"
         excluded = _excluded_roles(sentence, firms, lang)
         live = [c for c in cues if not c.blocked]
-        stage = "attach"
         if (
             lang == "en"
             and use_parser

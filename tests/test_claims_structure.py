@@ -266,3 +266,29 @@ def test_chinese_selection_lists_and_their_negation() -> None:
 def test_the_last_member_of_a_chinese_list_loses_its_verb() -> None:
     text = "银保监会近日批准三家民营银行筹建。这三家银行分别是：腾讯、星辰、华岳为主发起人。"
     assert {g for g, s in groups(text, "zh") if s == "approved"} >= {"Tencent", "星辰", "华岳"}
+
+
+def test_chinese_operating_wording_and_a_brand_under_its_parent() -> None:
+    text = "百度旗下出行服务平台飞驰快跑正式开启无人化出行服务。"
+    assert groups(text, "zh") == {("Baidu", "operating")}
+    launched = "华岳智行近日在深圳推出无人配送服务。"
+    assert groups(launched, "zh") == {("华岳智行", "operating")}
+
+
+def test_upon_application_by_firms_is_an_application() -> None:
+    text = "经星辰科技、华岳资本等企业申请，工业和信息化部于近日批准了相关业务。"
+    assert ("星辰科技", "applied") in groups(text, "zh")
+
+
+def test_chinese_subjects_the_model_missed() -> None:
+    pair = "4月1日，证监会官网公示，贝瑞德与路博安已提交基金管理公司设立申请。"
+    assert groups(pair, "zh") == {("贝瑞德", "applied"), ("路博安", "applied")}
+    suffixed = "星湾基金成为首家参与理财通试点的外资基金公司。"
+    assert groups(suffixed, "zh") == {("星湾基金", "approved")}
+    generic_subjects = (
+        "监管部门和地方政府已提交申请。",
+        "两款车型获准开展试点。",
+        "合资公司已获批。",
+    )
+    for generic in generic_subjects:
+        assert groups(generic, "zh") == set()
