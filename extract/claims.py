@@ -97,7 +97,7 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"(?:still )?(?:pending|under review|accepted)\b|\bawaiting\b|\baccepted for review\b"
         r"|\bresubmitted\b"
         r"|(?:(?<=approved )|(?<=accepted )|(?<=received )|(?<=reviewing )|(?<=processing )|"
-        r"(?<=considering )|(?<=rejected ))"
+        r"(?<=considering )|(?<=rejected )|(?<=approval of ))"
         r"(?:[A-Z][\w&.-]*\s+){0,3}[A-Z][\w&.-]*['’]s? (?:[\w-]+ ){0,3}?"
         r"(?:application|bid|request)s?\b"
         r"|\b(?:its|their) (?:[\w-]+ ){0,3}?applications?\b"
@@ -127,7 +127,9 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"|\b(?:expanded|broadened|widened|changed) (?:its|their) business scope\b"
         r"|\bauthori[sz]ed to\b"
         r"|\b(?:licen[cs]es?|permits?|plates?|quotas?) (?:were |was |have been )?"
-        r"(?:offered|issued|granted|awarded|given|allocated) (?:jointly )?to\b"
+        r"(?:offered|issued|granted|awarded|given|allocated) (?:jointly |separately )?to\b"
+        r"|\b(?:licen[cs]es?|permits?|plates?|quotas?|certificates?)\b" + _GAP + r"{0,30}?"
+        r"\bissued (?:jointly |separately )?to\b"
         r"|\b(?:taken|took|take|gained|gain|won|secured|obtained) (?:majority|full|a controlling|"
         r"controlling) (?:control|ownership|stakes?)\b"
         r"|\bown(?:s|ing)? (?:a )?(?:majority|controlling) stakes?\b",
@@ -158,7 +160,9 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"|\b(?:early|first|other|among (?:the )?(?:first )?)\s*applicants\b"
         r"|\bapplicants (?=include|including|such as|were|are|named)"
         r"|\bsigned up\b|\bsign(?:s|ing)? up\b|\bline[sd]? up\b|\bbid(?:s|ding)? for\b"
-        r"|\bregistered (?:for|to)\b",
+        r"|\bregistered (?:for|to)\b"
+        r"|\b(?:waiting|waited|wait) (?:for|on) (?:the |a |final |formal |regulatory |licen[cs]e )*"
+        r"(?:approvals?|licen[cs]es?|permits?|green light|go-ahead|nod)\b",
         True,
     ),
     (
@@ -247,7 +251,7 @@ _EN_BLOCKERS = re.compile(
     r"weighing|may|might|could|would|will|shall|expects?|expected|hopes?|hoping|aims?|wants?|"
     r"likely|set to|poised|whether|if|unless|yet to|not|never|no|nor|denied|deny|denies|"
     r"declined to|ready to|prepar(?:es|ing|ed) to|preparing|eligible|can|should|must|invited|"
-    r"encouraged|welcome[sd]?|rumou?red|reportedly considering|seek to|looking to|in talks|"
+    r"before|encouraged|welcome[sd]?|rumou?red|reportedly considering|seek to|looking to|in talks|"
     r"eyeing|keen|interested|would like|forecast|predicted|anticipated|once|when it|to be|"
     r"imminent|touting|touted|possible|potential|speculat\w*|rumors?|rumours?|needs? to|"
     r"has to|have to|required to|seek(?:s|ing)? to|sought to|trying to|tries to|looking to|"
@@ -280,6 +284,14 @@ _ROLE_BEFORE_EN = re.compile(
     r"\s+(?:the\s+)?$",
     re.I,
 )
+# "a venture with a unit of the country's second largest bank, CCB, and Temasek": partners up to
+# the next verb or clause boundary
+_PARTNER_SPAN_EN = re.compile(
+    r"\b(?:joint venture|venture|JV|partnership|tie-up|alliance|cooperation agreement) "
+    r"(?:with|between)\b(?:(?!\b(?:has|have|had|was|were|is|are|received|obtained|won|got|applied|"
+    r"said|says|will|would|which|who|that|while|but|after)\b)[^;:.])*$",
+    re.I,
+)
 _ROLE_AFTER_EN = re.compile(r"^\s*(?:analysts?|estimates?|research|report|reported)\b", re.I)
 # a speaker reports on itself unless the sentence names another firm ("Tesla applied, HSBC said")
 _SPEAKER_AFTER_EN = re.compile(
@@ -307,7 +319,8 @@ _LIST_GAP_ZH = re.compile(r"^[、，,\s]*(?:和|与|及|以及|、|同)?[、，,
 _ANAPHOR_EN = re.compile(
     r"\b(?:the above|these|those|both|all (?:of )?(?:them|the)|the (?:two|three|four|five|six|"
     r"seven|eight|nine|ten|\d+)|they|the (?:companies|firms|enterprises|applicants|applications|"
-    r"participants|consortia)|their applications?|its application)\b",
+    r"participants|consortia)|their applications?|its application|the latter(?: two| three)?|"
+    r"the former)\b",
     re.I,
 )
 # negation that stops a list from inheriting the context ("are not on the list")
@@ -376,7 +389,7 @@ _NOT_FIRM_ACRONYMS = frozenset(
     "QDIE AOC UAM SAMR MPS MOT MOF SAT SFC HKMA MAS FCA SEC PBC PBOC MIIT NFRA".split()
 )
 _HEADLINE_END = re.compile(r"[.!?。！？:：”\"』」)]\s*$")
-_SENTENCE_SPLIT_EN = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?[A-Z0-9(])|\n+")
+_SENTENCE_SPLIT_EN = re.compile(r"(?<=[.!?…])[\"”’']?\s+(?=[\"“‘']?[A-Z0-9(])|\n+")
 _SENTENCE_SPLIT_ZH = re.compile(r"(?<=[。！？!?])[”」』]?|\n+")
 
 
@@ -553,10 +566,15 @@ def gov_acronyms(text: str) -> frozenset[str]:
     return frozenset(m.group(1) for m in _GOV_ACRONYM_INTRO.finditer(text))
 
 
-# "Nansha district", "the city of Nansha": a place the model took for an organisation
+# "Nansha district", "the district of Nansha": a place the model took for an organisation;
+# "Autopilot software": a product
 _PLACE_AFTER_EN = re.compile(
-    r"^['’]?s?\s+(?:district|county|city|province|prefecture|township|municipality|new area)\b",
+    r"^['’]?s?\s+(?:district|county|city|province|prefecture|township|municipality|new area|"
+    r"software|app|apps|sedans?|SUVs?|chips?)\b",
     re.I,
+)
+_PLACE_BEFORE_EN = re.compile(
+    r"\b(?:district|county|city|province|prefecture|township|municipality) of\s+(?:the\s+)?$", re.I
 )
 
 
@@ -586,7 +604,11 @@ def firm_candidates(sentence: str, mentions: list[TaggedMention], lang: str) -> 
     out = [
         _Firm(m, m.start - base, m.end - base)
         for m in firms
-        if m.entity or not _PLACE_AFTER_EN.match(sentence[m.end - base :])
+        if m.entity
+        or not (
+            _PLACE_AFTER_EN.match(sentence[m.end - base :])
+            or _PLACE_BEFORE_EN.search(sentence[: m.start - base])
+        )
     ]
     if lang == "zh" and out:
         out = _expand_zh_lists(sentence, out, base)
@@ -829,6 +851,8 @@ def _role_excluded(
     after = sentence[firm.end : firm.end + 30]
     zh = lang == "zh"
     if (_ROLE_BEFORE_ZH if zh else _ROLE_BEFORE_EN).search(before):
+        return True
+    if not zh and _PARTNER_SPAN_EN.search(sentence[: firm.start]):
         return True
     if zh and re.search(r"在[^，。；]*$", before) and re.match(r"^[^，。；]*?下[，,]", after):
         return True  # "在宁德时代的技术支持下，…": a supporter, not the claimant
@@ -1350,8 +1374,27 @@ def extract_claims(
                 and not (lang == "en" and _HEARSAY_EN.search(sentence))
                 and (list_re.search(sentence) or _verbless_list(sentence, firms))
             ):
+                # a list after a colon is the colon's; a firm before it is the subject of a verb
+                # of its own ("PayPal is entering a market dominated by two giants: A and B"),
+                # unless it is all that precedes the colon (an entry "BYD: the company that …")
+                colon = _COLON_LIST.search(sentence)
+                lo, hi = 0, len(sentence)
+                if colon and not _verbless_list(sentence, firms):
+                    head = [f for f in firms if f.start < colon.start()]
+                    if not head and _COLON_INTRO.search(sentence[: colon.start()]):
+                        lo = colon.end()
+                    elif not head:
+                        lo = hi = -1
+                    elif (
+                        len(head) == 1
+                        and not sentence[: head[0].start].strip(" *-•·\t")
+                        and (not sentence[head[0].end : colon.start()].strip())
+                    ):
+                        hi = colon.start()
+                    else:
+                        lo = hi = -1
                 for i, firm in enumerate(firms):
-                    if i not in excluded:
+                    if i not in excluded and lo <= firm.start < hi:
                         found_here.append((firm.mention, context_status, "", "propagate"))
         elif live and context_firms and since_context <= 2:
             # an anaphor hands the cue to the context's firms ("the above applications were
@@ -1402,6 +1445,16 @@ _SELECTED = re.compile(
 _HEARSAY_EN = re.compile(r"\b(?:said to|candidates?|next|reportedly|rumou?red|tipped)\b", re.I)
 _LIST_OF_PILOTS = re.compile(
     r"batch|list|cohort|participants|participating|consortia|首批|第一批|第二批|第三批|本批|名单|分别",
+    re.I,
+)
+
+
+_COLON_LIST = re.compile(r"[:：]\s*")
+# what a colon that opens a list of claimants ends ("The approved firms are:", "名单如下：")
+_COLON_INTRO = re.compile(
+    r"(?:\b(?:include[sd]?|including|are|were|as follows|following|list|batch|group|round|namely|"
+    r"participants|members|applicants|companies|firms|banks|carmakers|automakers|institutions|"
+    r"enterprises|operators|consortia|them)|包括|如下|名单|分别(?:是|为)|有|为|是|企业|机构|公司)\W*$",
     re.I,
 )
 

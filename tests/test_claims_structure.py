@@ -292,3 +292,43 @@ def test_chinese_subjects_the_model_missed() -> None:
     )
     for generic in generic_subjects:
         assert groups(generic, "zh") == set()
+
+
+def test_waiting_for_approval_is_an_application() -> None:
+    text = "Kestrel Cloud and Vanta Data are waiting for approval from the central bank."
+    assert groups(text) == {("Kestrel Cloud", "applied"), ("Vanta Data", "applied")}
+
+
+def test_a_permit_issued_jointly_to_two_firms() -> None:
+    text = "The permit, issued jointly to Orbital Motors and Hexa Group, allows driverless rides."
+    assert groups(text) == {("Orbital Motors", "approved"), ("Hexa Group", "approved")}
+
+
+def test_partners_products_places_and_prerequisites_make_no_claim() -> None:
+    venture = (
+        "Kestrel Cloud received a business licence for a venture with a unit of the country's "
+        "third largest lender, Vanta Bank Corp, and state investor Hexa Holdings."
+    )
+    assert groups(venture) == {("Kestrel Cloud", "approved")}
+    product = "FSD is the most advanced version of Skyway software and was rolled out in 2021."
+    assert groups(product) == set()
+    place = "The licence was awarded to run 50 robotaxis in the Lanzhou city district of Hexi."
+    assert groups(place) == set()
+    prerequisite = (
+        "Resellers must sign an agreement with one of the carriers -- Vanta Mobile, Hexa "
+        "Telecom -- before filing an application."
+    )
+    assert groups(prerequisite) == set()
+
+
+def test_an_ellipsis_ends_a_sentence_and_a_colon_list_belongs_to_its_colon() -> None:
+    text = (
+        "Kestrel Pay and Vanta Card have been kept waiting for licence approvals… "
+        "Orbital Pay is entering a market dominated by two giants: Hexa Pay and Lumen Pay."
+    )
+    assert groups(text) == {("Kestrel Pay", "applied"), ("Vanta Card", "applied")}
+    entry = (
+        "Nine carmakers were selected for the pilot. "
+        "Orbital Motors: the Shanghai-based company that overtook Hexa Motors in sales."
+    )
+    assert groups(entry) == {("Orbital Motors", "approved")}
