@@ -784,15 +784,13 @@ def _expand_zh_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm
         items = []
         pos = run.start()
         pieces = re.split(r"(、|以及|和|与|及)", run.group())
+        wordy: set[int] = set()
         for n, piece in enumerate(pieces):
             if piece in {"、", "以及", "和", "与", "及"}:
                 pos += len(piece)
                 continue
             start, end = pos, pos + len(piece)
-            if any(f.start < end and start < f.end for f in out):
-                items.append((start, end))  # a recognised firm with its verb ("摩根大通先后向…")
-                pos += len(piece)
-                continue
+            raw_start, raw_end = start, end
             if n == len(pieces) - 1 and n > 0:  # the last item: its verb first ("立业为主发起人")
                 tail = _ZH_LAST_ITEM_TAIL.search(piece)
                 if tail:
@@ -804,13 +802,23 @@ def _expand_zh_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm
             tail = _ZH_ITEM_TAIL.search(sentence[start:end])
             if tail:
                 end = start + tail.start()
+            if not any(f.start < end and start < f.end for f in out) and any(
+                f.start < raw_end and raw_start < f.end for f in out
+            ):
+                # cutting the lead or the verb cut a recognised firm away ("摩根大通先后向…提交了
+                # 设立…"): what is left is no name
+                wordy.add(len(items))
             items.append((start, end))
-            pos += len(piece)
-        known = [i for i, (a, b) in enumerate(items) if any(f.start < b and a < f.end for f in out)]
+            pos = raw_end
+        known = [
+            i
+            for i, (a, b) in enumerate(items)
+            if i not in wordy and any(f.start < b and a < f.end for f in out)
+        ]
         if not known or len(items) < 2:
             continue
-        for a, b in items:
-            if b - a < 2 or any(f.start < b and a < f.end for f in out):
+        for n, (a, b) in enumerate(items):
+            if b - a < 2 or n in wordy or any(f.start < b and a < f.end for f in out):
                 continue
             surface = sentence[a:b].strip("（）() ")
             firm = _structural_firm(sentence, a, b, base, surface)

@@ -332,3 +332,8 @@ def test_an_ellipsis_ends_a_sentence_and_a_colon_list_belongs_to_its_colon() -> 
         "Orbital Motors: the Shanghai-based company that overtook Hexa Motors in sales."
     )
     assert groups(entry) == {("Orbital Motors", "approved")}
+
+
+def test_a_list_run_that_cuts_a_firm_away_is_no_list_of_names() -> None:
+    text = "从获批企业看，星辰科技相关公司将围绕芯片制造和运维提供数据服务。"
+    assert "运维提供数据服务" not in {g for g, _s in groups(text, "zh")}
