@@ -636,6 +636,49 @@ _EN_NOT_NAME = re.compile(
 )
 
 
+_EN_INTRODUCED = re.compile(
+    rf"\b(?:including|such as|include[sd]?|namely|among them)\s+(?:[a-z][\w-]*\s+){{0,4}}"
+    rf"({_EN_NAME}(?:(?:,\s+|,?\s+and\s+)(?:[a-z][\w-]*\s+){{0,3}}{_EN_NAME})*)"
+)
+_EN_INTRODUCED_SPLIT = re.compile(
+    r",\s+(?:and\s+)?(?:[a-z][\w-]*\s+){0,3}|,?\s+and\s+(?:[a-z][\w-]*\s+){0,3}"
+)
+
+
+# what follows a whole list item: a delimiter, the end, or the list's verb
+_ITEM_END_EN = re.compile(
+    r"^(?:\s*(?:[,;.:)]|—|--|$)|\s+(?:and|or|as well as|to|have|has|are|were|was|is|which|who)\b)"
+)
+
+
+def _introduced_names_en(sentence: str, base: int) -> list[_Firm]:
+    """Capitalised names after "including", "such as", "include" (with a lower-case descriptor
+    before each: "heavy-duty truckmaker Hexa Trucks and Lumen Bus"), kept when they pass the
+    firm tests; for list sentences with no recognised firm."""
+    out: list[_Firm] = []
+    for m in _EN_INTRODUCED.finditer(sentence):
+        pos = m.start(1)
+        for piece in _EN_INTRODUCED_SPLIT.split(m.group(1)):
+            a = sentence.find(piece, pos)
+            if a < 0 or not piece:
+                continue
+            pos = a + len(piece)
+            a += len(piece) - len(piece.lstrip())
+            surface = piece.strip()
+            if surface.endswith(".") and not _ABBREVIATION_END.search(surface):
+                surface = surface[:-1]
+            if (
+                _EN_NOT_NAME.match(surface)
+                or re.search(r"['’]s?$", surface)
+                or not _ITEM_END_EN.match(sentence[a + len(surface) :])
+            ):
+                continue
+            firm = _structural_firm(sentence, a, a + len(surface), base, surface)
+            if firm:
+                out.append(firm)
+    return out
+
+
 def _structural_firm(sentence: str, a: int, b: int, base: int, surface: str) -> _Firm | None:
     """A name found through the sentence's structure (a list, the parse) rather than by a
     model, kept when it passes the same firm tests as a tagged one."""
@@ -1334,6 +1377,18 @@ def extract_claims(
             if subjects:
                 firms = sorted(firms + subjects, key=lambda f: f.start)
                 stage = "attach-parse"
+        elif lang == "en" and (
+            any(c.status == CONTEXT and not c.blocked for c in cues)
+            or (context_status is not None and since_context < 2)
+        ):
+            # "Participating makers include truckmaker Hexa Trucks and Lumen Bus": names after
+            # a list's opening word that the model missed
+            introduced = [
+                f
+                for f in _introduced_names_en(sentence, sent.start)
+                if not any(g.start < f.end and f.start < g.end for g in firms)
+            ]
+            firms = sorted(firms + introduced, key=lambda f: f.start)
         excluded = _excluded_roles(sentence, firms, lang)
         live = [c for c in cues if not c.blocked]
         if (

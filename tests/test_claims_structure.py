@@ -337,3 +337,22 @@ def test_an_ellipsis_ends_a_sentence_and_a_colon_list_belongs_to_its_colon() -> 
 def test_a_list_run_that_cuts_a_firm_away_is_no_list_of_names() -> None:
     text = "从获批企业看，星辰科技相关公司将围绕芯片制造和运维提供数据服务。"
     assert "运维提供数据服务" not in {g for g, _s in groups(text, "zh")}
+
+
+def test_names_after_a_list_opening_that_the_model_missed() -> None:
+    text = (
+        "Nine carmakers were chosen for the pilot. "
+        "Participating manufacturers include heavy-duty truckmaker Lanshan Hexa and Yuhe Bus."
+    )
+    assert groups(text) == {("Lanshan Hexa", "approved"), ("Yuhe Bus", "approved")}
+    context = (
+        "The ministry granted a second batch of licences to eight private enterprises. "
+        "The move enables the firms, including e-commerce giants Lumen and Ravel, to compete "
+        "with the carriers."
+    )
+    assert groups(context) == {("Lumen", "approved"), ("Ravel", "approved")}
+    cities = (
+        "Seven cities were approved, including the biggest cities like Beijing, Shanghai and "
+        "Shenzhen."
+    )
+    assert groups(cities) == set()
