@@ -383,7 +383,7 @@ _NOT_A_FIRM = re.compile(
 _NOT_FIRM_ACRONYMS = frozenset(
     "IDC IDCS CDN CDNS ISP ISPS VATS ICV ICVS QFLP QDLP QFII RQFII FTZ FTZS EV EVS NEV NEVS AI "
     "GDP CPI PMI RMB CEO CFO CTO CIO US USA UK EU UN WTO APEC ASEAN G20 SAR PRC CPC NPC CPPCC "
-    "MIIT MOFCOM NDRC CAC CSRC CBIRC NFRA SAFE PBOC PBC SASAC NHC CCTV CGTN CNS 5G 4G L2 L3 L4 "
+    "MIIT MOFCOM NDRC CAC CSRC CBIRC NFRA SAFE PBOC PBC SASAC NHC CCTV CGTN CNS 5G 4G L2 L3 L4 VPN "
     "L5 V2G V2X C-V2X OTA ADAS IPO ETF ESG FDI WFOE WFOES JV JVS SEZ SEZS GBA R&D IT ICT IOT "
     "API SDK OS CAR CNY USD HKD FSD NOA FMC BJHAD NYSE NASDAQ HKEX SSE SZSE CBRC CIRC CAAC NAFMII "
     "QDIE AOC UAM SAMR MPS MOT MOF SAT SFC HKMA MAS FCA SEC PBC PBOC MIIT NFRA".split()
@@ -1115,7 +1115,36 @@ _GIVING = {
     "include",
     "list",
 }
-_REPORTING = {"say", "tell", "note", "add", "accord", "report", "estimate", "cite", "quote"}
+# ("add" is left out: "added 200 million dollars" is no speech)
+_REPORTING = {"say", "tell", "note", "accord", "report", "estimate", "cite", "quote"}
+
+
+def _verb_forms(base: str) -> set[str]:
+    stem = base[:-1] if base.endswith("e") else base
+    forms = {base, base + "s", stem + "ed", stem + "ing"}
+    if base.endswith("y"):
+        forms |= {base[:-1] + "ies", base[:-1] + "ied"}
+    return forms
+
+
+_IRREGULAR = {
+    "said": "say",
+    "told": "tell",
+    "gave": "give",
+    "given": "give",
+    "chose": "choose",
+    "chosen": "choose",
+    "according": "accord",
+}
+_LEMMAS = {
+    form: base for base in _GIVING | _REPORTING | {"apply"} for form in _verb_forms(base)
+} | _IRREGULAR
+
+
+def _lemma(token) -> str:  # type: ignore[no-untyped-def]
+    """The pipeline runs without its lemmatizer (speed): the base form of the verbs the roles
+    read, from their inflections."""
+    return token.lemma_.lower() or _LEMMAS.get(token.lower_, token.lower_)
 
 
 def _parse_roles(
@@ -1151,7 +1180,7 @@ def _parse_roles(
             if verb.pos_ in {"VERB", "AUX"} or verb.head.i == verb.i:
                 break
             verb = verb.head
-        giver = verb.lemma_.lower() in _GIVING
+        giver = _lemma(verb) in _GIVING
         for child in verb.children:
             if child.dep_ == "nsubjpass" or (child.dep_ == "nsubj" and not giver):
                 add(child)
@@ -1163,7 +1192,7 @@ def _parse_roles(
                         add(grandchild)
             elif child.dep_ == "agent":
                 for grandchild in child.children:
-                    if grandchild.dep_ == "pobj" and verb.lemma_.lower().startswith("appl"):
+                    if grandchild.dep_ == "pobj" and _lemma(verb).startswith("appl"):
                         add(grandchild)  # "applied for by Changan"
     for firm in firms:
         span = doc.char_span(firm.start, firm.end, alignment_mode="expand")
@@ -1178,7 +1207,7 @@ def _parse_roles(
         path.append(node)
         for a, b in zip(path, path[1:], strict=False):
             if (
-                b.lemma_.lower() in _REPORTING
+                _lemma(b) in _REPORTING
                 and a.dep_ in {"nsubj", "pobj", "agent"}
                 and not _says_of_itself(b)
             ):
@@ -1200,9 +1229,14 @@ def _parse_roles(
 
 
 def _says_of_itself(verb) -> bool:  # type: ignore[no-untyped-def]
-    """ "BMW said it had received a licence": the speaker reports its own status."""
+    """ "BMW said it had received a licence", "… said its unit had applied": the speaker reports
+    its own status."""
     return any(
-        t.dep_ in {"nsubj", "nsubjpass"} and t.lower_ in {"it", "they", "we"}
+        t.dep_ in {"nsubj", "nsubjpass"}
+        and (
+            t.lower_ in {"it", "they", "we"}
+            or any(p.dep_ == "poss" and p.lower_ in {"its", "their", "our"} for p in t.children)
+        )
         for child in verb.children
         if child.dep_ == "ccomp"
         for t in child.children

@@ -356,3 +356,18 @@ def test_names_after_a_list_opening_that_the_model_missed() -> None:
         "Shenzhen."
     )
     assert groups(cities) == set()
+
+
+def test_the_parse_reads_verbs_without_a_lemmatizer() -> None:
+    passive = (
+        "Two models were approved: the Orbital X1 sedan, applied for by Lanshan Orbital, and the "
+        "Hexa H7 sedan, applied for by Hexamotor."
+    )
+    assert {("Lanshan Orbital", "applied"), ("Hexamotor", "applied")} <= groups(passive)
+    speaker = "Kestrel Group, which won approval in the first batch, said its cloud unit had also applied."
+    assert ("Kestrel Group", "approved") in groups(speaker)
+    added = (
+        "Vanta Capital and Hexa Partners added 200 million dollars each and were granted a quota "
+        "totalling 400 million dollars."
+    )
+    assert groups(added) == {("Vanta Capital", "approved"), ("Hexa Partners", "approved")}
