@@ -442,6 +442,8 @@ class _Firm:
 def _cues(sentence: str, lang: str, names: list[tuple[int, int]] | None = None) -> list[_Cue]:
     """The status cues of a sentence; ``names`` (spans of firm names) are masked when looking for
     blockers (四川希望银行 holds 希望, "Hope Bank" holds "hope")."""
+    if (_HOAX_ZH if lang == "zh" else _HOAX_EN).search(sentence):
+        return []  # "照片为伪造", "rumours claimed that …": a story told only to be denied
     masked = sentence
     plain = sentence
     for a, b in names or []:
@@ -481,6 +483,10 @@ def _purpose_of_application(sentence: str, cue: _Cue) -> bool:
 
 
 _NEGATED_SUBJECT = re.compile(r"^\W*(?:no|none|neither|not a single|not one)\b", re.I)
+
+
+_HOAX_EN = re.compile(r"\b(?:rumou?rs?|hoax|fake|fabricated|untrue|falsely)\b", re.I)
+_HOAX_ZH = re.compile(r"谣言|传言|不实|辟谣|伪造|虚假")
 
 
 def _blocked(sentence: str, cue_start: int, lang: str) -> bool:
@@ -729,7 +735,8 @@ _ZH_ITEM_LEAD = re.compile(
     r"^.*(?:包括|分别是|分别为|如下|为|是|有(?!限)|了|的|向|对|给|由|在|将|把|同意)"
 )
 _ZH_ITEM_TAIL = re.compile(
-    r"(?:颁发|颁|发放|授予|批准|获得|获批|获颁|入选|进入|提交|组成|参与|共|均|已|等).*$"
+    r"(?:颁发|颁|发放|授予|批准|获得|获批|获颁|入选|进入|提交|组成|参与|共|均|已|等|合资|共同|联合|出资|发起)"
+    r".*$"
 )
 
 
@@ -905,6 +912,14 @@ def _role_excluded(
         return True
     if not zh and _PARTNER_SPAN_EN.search(sentence[: firm.start]):
         return True
+    if zh and (
+        re.match(
+            r"^(?:(?:和|与|及|、)[^，。；、和与及]{2,14})*(?:的)?(?:合作伙伴|合作方|客户|供应商|股东|竞争对手|对手)",
+            after,
+        )
+        or (re.search(r"[与同和跟]$", before) and re.match(r"^[^，。；]{0,8}?(?:签约|签署)", after))
+    ):
+        return True  # "中国联通的合作伙伴", "与中国联通首批签约的企业": partners, not claimants
     if zh and re.search(r"在[^，。；]*$", before) and re.match(r"^[^，。；]*?下[，,]", after):
         return True  # "在宁德时代的技术支持下，…": a supporter, not the claimant
     if not zh and _SAID_BEFORE.search(before) and re.match(r"^\s*(?:[,.;]|$)", after):
@@ -1469,6 +1484,7 @@ def extract_claims(
                 and not negation.search(sentence)
                 and not (_ZH_BLOCKERS if lang == "zh" else _EN_BLOCKERS).search(sentence)
                 and not (lang == "en" and _HEARSAY_EN.search(sentence))
+                and not (_HOAX_ZH if lang == "zh" else _HOAX_EN).search(sentence)
                 and (list_re.search(sentence) or _verbless_list(sentence, firms))
             ):
                 # a list after a colon is the colon's; a firm before it is the subject of a verb
@@ -1490,6 +1506,10 @@ def extract_claims(
                         hi = colon.start()
                     else:
                         lo = hi = -1
+                elif not _verbless_list(sentence, firms):
+                    opening = _LIST_OPENING.search(sentence)
+                    if opening:  # the list is what follows "including" / 包括
+                        lo = opening.end()
                 for i, firm in enumerate(firms):
                     if i not in excluded and lo <= firm.start < hi:
                         found_here.append((firm.mention, context_status, "", "propagate"))
@@ -1547,6 +1567,7 @@ _LIST_OF_PILOTS = re.compile(
 
 
 _COLON_LIST = re.compile(r"[:：]\s*")
+_LIST_OPENING = re.compile(r"\b(?:including|such as)\b|包括|如下", re.I)
 # what a colon that opens a list of claimants ends ("The approved firms are:", "名单如下：")
 _COLON_INTRO = re.compile(
     r"(?:\b(?:include[sd]?|including|are|were|as follows|following|list|batch|group|round|namely|"

@@ -371,3 +371,21 @@ def test_the_parse_reads_verbs_without_a_lemmatizer() -> None:
         "totalling 400 million dollars."
     )
     assert groups(added) == {("Vanta Capital", "approved"), ("Hexa Partners", "approved")}
+
+
+def test_chinese_partners_sources_and_hoaxes_make_no_claim() -> None:
+    partners = "首批11家获牌企业均为星辰通信集团和华岳网络公司的合作伙伴。"
+    assert "华岳网络公司" not in {g for g, _s in groups(partners, "zh")}
+    signed = "工信部于近日向与星辰电信首批签约的15家企业发放了经营许可证。"
+    assert "星辰电信" not in {g for g, _s in groups(signed, "zh")}
+    hoax = "“首批颁发蓝海数据VPN许可证签约会”的照片为伪造。"
+    assert groups(hoax, "zh") == set()
+    assert groups("Rumours claimed that the ministry had granted Kestrel Cloud a permit.") == set()
+
+
+def test_a_list_after_including_does_not_take_the_subject_before_it() -> None:
+    text = (
+        "星辰科技获得了首批试点资格。同日，记者从华岳物流方面了解到，华岳物流的无人机开展了飞行测试，"
+        "包括夜航和转场两项科目。"
+    )
+    assert groups(text, "zh") == {("星辰科技", "approved")}
