@@ -56,6 +56,17 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         False,
     ),
     (
+        "approved",  # "the first … to be approved": the "to be" is no forecast here
+        r"\b(?:first|second|third|only|latest)\b" + _GAP + r"{0,60}?\bto be "
+        r"(?:approved|granted|licensed|selected|cleared|admitted)\b",
+        True,
+    ),
+    (
+        "applied",
+        r"\bin the (?:process|midst) of (?:obtaining|applying|seeking|securing)\b",
+        True,
+    ),
+    (
         "applied",  # "applied to join the pilot": the application, not the participation
         r"\b(?:appl(?:ied|y|ying|ies)|applications?|seek(?:s|ing)?|sought|signed up|filed) to "
         r"(?:join|participate|take part|enter)\b(?: in)?(?: the| a)?",
@@ -138,7 +149,7 @@ _EN_CUES: list[tuple[str, str, bool]] = [
     (
         "approved",  # participating is taking part with the regulator's approval
         r"\b(?:participat(?:e|es|ed|ing)|took part|take part|takes part|taking part|"
-        r"join(?:s|ed|ing)? (?:the |this |a )?(?:[\w-]+ ){0,5}?(?:pilot|programme|program|scheme|"
+        r"join(?:s|ed|ing)? (?:the |this |a )?(?:[\w’'-]+ ){0,5}?(?:pilot|programme|program|scheme|"
         r"list|batch|trial|tests?|testing)|(?:is|are|was|were|become|became) (?:among )?(?:the )?"
         r"(?:first )?(?:participants|members|pilot (?:firms|companies|enterprises)))\b",
         True,
@@ -215,7 +226,8 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
         r"申请(?:已)?获批|获批|获得(?:了)?[^，。；]{0,24}批复|批复同意|获准|获得(?:了)?"
         r"[^，。；]{0,24}(?:许可|牌照|资质|资格|额度|批准|核准|备案)|拿到(?:了)?[^，。；]{0,12}(?:许可|牌照|额度)|"
         r"取得(?:了)?[^，。；]{0,12}(?:许可|牌照|资质|资格|额度)|获颁[^，。；]{0,6}(?:许可|牌照)?|"
-        r"通过(?:了)?(?:审[批核]|评估|安全评估|评审)|批准(?:了)?|同意[^，。；]{0,30}(?:开展|设立|试点)|"
+        r"通过(?:了)?[^，。；]{0,12}?(?:审批|审核|评估|评审|审查)|批准(?:了)?|"
+        r"(?:收到|领到|获发|领取)(?:了)?[^，。；]{0,30}(?:许可证|合格证|批复|牌照|经营证)|同意[^，。；]{0,30}(?:开展|设立|试点)|"
         r"入选|进入[^，。；]{0,16}名单|进入(?:了)?[^，。；]{0,24}试点|获得[^，。；]{0,20}首批|核准(?:设立)?|新获|颁发|发放|"
         r"获[^，。；]{0,4}(?:牌照|许可|资格|额度)|列入[^，。；]{0,16}(?:名单|首批|试点)|纳入[^，。；]{0,16}试点|"
         r"(?:成为|确定为|确定)[^，。；]{0,16}(?:首批|首家|试点)|经营范围变更|变更经营范围|准予备案|(?:审查|审核|评审|评估)通过|"

@@ -389,3 +389,23 @@ def test_a_list_after_including_does_not_take_the_subject_before_it() -> None:
         "包括夜航和转场两项科目。"
     )
     assert groups(text, "zh") == {("星辰科技", "approved")}
+
+
+def test_first_to_be_approved_in_the_process_of_and_a_possessive_programme() -> None:
+    first = "A project by Kestrel Health has become the first case in the city to be approved by the regulator."
+    assert groups(first) == {("Kestrel Health", "approved")}
+    forecast = "Kestrel Health is expected to be the first to be approved by the regulator."
+    assert groups(forecast) == set()
+    process = "Vanta Motors is still in the process of obtaining its test permit."
+    assert groups(process) == {("Vanta Motors", "applied")}
+    joined = (
+        "Hexa Cloud was among the first foreign companies to join the ministry’s telecom pilot."
+    )
+    assert groups(joined) == {("Hexa Cloud", "approved")}
+
+
+def test_chinese_received_certificate_and_passed_assessment() -> None:
+    received = "星湾航空表示，前日收到由民航局颁发的运营合格证。"
+    assert ("星湾航空", "approved") in groups(received, "zh")
+    passed = "北京星辰医院已通过数据出境安全评估。"
+    assert groups(passed, "zh") == {("北京星辰医院", "approved")}
