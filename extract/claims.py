@@ -663,6 +663,35 @@ _EN_INTRODUCED_SPLIT = re.compile(
 )
 
 
+_EN_SUFFIXED = re.compile(
+    r"\b(?:[A-Z][\w&.'’-]*\s+){1,4}(?:Holdings|Group|Pte|Ltd|Limited|Inc|Corp|Corporation|Co|PLC|Plc|"
+    r"AG|SE|LLC|GmbH|Securities|Capital|Motors|Technologies|Technology|Aviation|Airlines|Hospital|"
+    r"Insurance|Fund Management|Asset Management|Investments|Bank)\b(?:\.(?=\s|$))?"
+)
+
+
+def _suffixed_names_en(sentence: str, base: int) -> list[_Firm]:
+    """Capitalised names ending in a legal or trade suffix (Holdings, Pte, Aviation, Bank …),
+    without a place's possessive before them ("Singapore’s") and passing the firm tests."""
+    out = []
+    for m in _EN_SUFFIXED.finditer(sentence):
+        a, surface = m.start(), m.group()
+        if re.search(r"(?:[A-Z][\w&.'’-]*|of|and|&|the)\s+$", sentence[:a]) or re.match(
+            r"\s+(?:[A-Z]|of\b|&)", sentence[m.end() :]
+        ):
+            continue  # part of a longer name ("Ministry of … Information Technology")
+        first = re.match(r"(\S+?)['’]s\s+", surface)
+        if first and (_is_place_name(first.group(1)) or first.group(1).upper() == first.group(1)):
+            a += first.end()
+            surface = surface[first.end() :]
+        if _EN_NOT_NAME.match(surface) or len(surface.split()) < 2:
+            continue
+        firm = _structural_firm(sentence, a, a + len(surface), base, surface)
+        if firm:
+            out.append(firm)
+    return out
+
+
 # what follows a whole list item: a delimiter, the end, or the list's verb
 _ITEM_END_EN = re.compile(
     r"^(?:\s*(?:[,;.:)]|—|--|$)|\s+(?:and|or|as well as|to|have|has|are|were|was|is|which|who)\b)"
@@ -1450,6 +1479,15 @@ def extract_claims(
                 if not any(g.start < f.end and f.start < g.end for g in firms)
             ]
             firms = sorted(firms + introduced, key=lambda f: f.start)
+        if lang == "en" and any(not c.blocked and c.status != CONTEXT for c in cues):
+            # "Perennial Holdings Pte.", "Guangdong EHang General Aviation": a legal or trade
+            # suffix makes a name the model missed a firm
+            suffixed = [
+                f
+                for f in _suffixed_names_en(sentence, sent.start)
+                if not any(g.start < f.end and f.start < g.end for g in firms)
+            ]
+            firms = sorted(firms + suffixed, key=lambda f: f.start)
         excluded = _excluded_roles(sentence, firms, lang)
         live = [c for c in cues if not c.blocked]
         if (

@@ -409,3 +409,12 @@ def test_chinese_received_certificate_and_passed_assessment() -> None:
     assert ("星湾航空", "approved") in groups(received, "zh")
     passed = "北京星辰医院已通过数据出境安全评估。"
     assert groups(passed, "zh") == {("北京星辰医院", "approved")}
+
+
+def test_a_name_with_a_legal_or_trade_suffix_is_a_firm_in_a_claim_sentence() -> None:
+    text = (
+        "Singapore’s Lanmere Holdings Pte. said it has secured the first licence to run a hospital."
+    )
+    assert {(g.rstrip("."), s) for g, s in groups(text)} == {("Lanmere Holdings Pte", "approved")}
+    gov = "The Ministry of Industry and Information Technology has granted licences to the firms."
+    assert groups(gov) == set()
