@@ -634,7 +634,8 @@ def firm_candidates(sentence: str, mentions: list[TaggedMention], lang: str) -> 
         out = [
             f
             for f in out
-            if f.mention.entity or not re.match(r"(?:试点|项目|计划)", sentence[f.end :])
+            if f.mention.entity
+            or not re.match(r"(?:试点|项目|计划|市场|行业|领域|产业|板块)", sentence[f.end :])
         ]
     elif out:
         out = _expand_en_lists(sentence, out, base)
@@ -1002,9 +1003,15 @@ _LEADING_SUBORDINATE = re.compile(
 )
 
 
+_ZH_LIST_OPENER = re.compile(r"(?:分别(?:是|为)|如下|名单为)[：:]")
+
+
 def _segments(sentence: str, lang: str) -> list[tuple[int, int]]:
     strong = _STRONG_ZH if lang == "zh" else _STRONG_EN
     cuts = [0] + [m.start() for m in strong.finditer(sentence)] + [len(sentence)]
+    opener = _ZH_LIST_OPENER.search(sentence) if lang == "zh" else None
+    if opener:  # "分别是：A为主发起人，…；B为主发起人，…": the semicolons separate the items
+        cuts = [c for c in cuts if c <= opener.start() or sentence[c : c + 1] not in {"；", ";"}]
     lead = _LEADING_SUBORDINATE.match(sentence) if lang == "en" else None
     if lead:  # "While A has approval, B is still ..." : the comma ends A's clause
         cuts = sorted({c for c in cuts if c == 0 or c >= lead.end()} | {lead.end()})

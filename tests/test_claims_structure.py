@@ -418,3 +418,17 @@ def test_a_name_with_a_legal_or_trade_suffix_is_a_firm_in_a_claim_sentence() -> 
     assert {(g.rstrip("."), s) for g, s in groups(text)} == {("Lanmere Holdings Pte", "approved")}
     gov = "The Ministry of Industry and Information Technology has granted licences to the firms."
     assert groups(gov) == set()
+
+
+def test_a_chinese_list_opened_by_a_colon_runs_across_semicolons() -> None:
+    text = (
+        "银保监会近日批准三家民营银行筹建。这三家银行分别是：腾讯、星辰为主发起人，在深圳设立前海星辰银行；"
+        "正泰、华岳为主发起人，在温州设立温州华岳银行。"
+    )
+    found = {g for g, s in groups(text, "zh") if s == "approved"}
+    assert {"Tencent", "温州华岳银行"} <= found
+
+
+def test_a_sector_is_not_a_firm() -> None:
+    text = "中国银行卡清算市场开放大门开启，央行颁发了许可证。"
+    assert groups(text, "zh") == set()
