@@ -84,7 +84,11 @@ _EN_CUES: list[tuple[str, str, bool]] = [
     ),
     (
         "operating",
-        r"\b(?:began|begun|begins|started|starts|commenced|has started|have started)\s+"
+        r"\b(?:has|have|had) (?:been )?(?:conducted|conducting|carried out|carrying out)\b"
+        + _GAP
+        + r"{0,40}?\b(?:testing|tests|trials?|trial operations|deliveries|operations)\b"
+        r"|\b(?:has|have|had) been testing\b"
+        r"|\b(?:began|begun|begins|started|starts|commenced|has started|have started)\s+"
         r"(?:operating|operations|to operate|offering|providing|running|serving|trial operations|"
         r"accepting|receiving|testing|commercial)\b"
         r"|\blaunch(?:ed|es)\b" + _GAP + r"{0,40}?\b" + _SVC + r"\b"
@@ -302,6 +306,11 @@ _PARTNER_SPAN_EN = re.compile(
     r"\b(?:joint venture|venture|JV|partnership|tie-up|alliance|cooperation agreement) "
     r"(?:with|between)\b(?:(?!\b(?:has|have|had|was|were|is|are|received|obtained|won|got|applied|"
     r"said|says|will|would|which|who|that|while|but|after)\b)[^;:.])*$",
+    re.I,
+)
+_UNNAMED_UNIT_OF_EN = re.compile(
+    r"([,(]\s*)?\b(?:the|a|an)\s+[^,;()]{0,60}?\b(?:unit|subsidiary|arm|affiliate) of"
+    r"\s+(?:the\s+)?$",
     re.I,
 )
 _ROLE_AFTER_EN = re.compile(r"^\s*(?:analysts?|estimates?|research|report|reported)\b", re.I)
@@ -951,7 +960,11 @@ def _role_excluded(
     after = sentence[firm.end : firm.end + 30]
     zh = lang == "zh"
     if (_ROLE_BEFORE_ZH if zh else _ROLE_BEFORE_EN).search(before):
-        return True
+        unnamed = None if zh else _UNNAMED_UNIT_OF_EN.search(sentence[: firm.start])
+        if not (unnamed and not unnamed.group(1)):
+            return True
+        # "The Shanghai-based subsidiary of Unity requested permits": an unnamed unit stands
+        # for its parent, which is then the claimant (not "Unity Shanghai, a unit of Unity")
     if not zh and _PARTNER_SPAN_EN.search(sentence[: firm.start]):
         return True
     if zh and (

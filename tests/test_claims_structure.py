@@ -432,3 +432,23 @@ def test_a_chinese_list_opened_by_a_colon_runs_across_semicolons() -> None:
 def test_a_sector_is_not_a_firm() -> None:
     text = "中国银行卡清算市场开放大门开启，央行颁发了许可证。"
     assert groups(text, "zh") == set()
+
+
+def test_conducted_testing_is_operating() -> None:
+    text = (
+        "As of now, 12 companies including Kestrel Auto, Vanta Drive and Hexa Motors have "
+        "conducted development and testing in the demonstration zone."
+    )
+    assert {s for _g, s in groups(text)} == {"operating"}
+    assert groups("Lumen Express has been testing drone deliveries in the city.") == {
+        ("Lumen Express", "operating")
+    }
+
+
+def test_an_unnamed_unit_stands_for_its_parent_but_a_named_one_does_not() -> None:
+    unnamed = (
+        "Eleven companies, including an internet subsidiary of Kestrel Group, received licences."
+    )
+    assert ("Kestrel Group", "approved") in groups(unnamed)
+    named = "Vanta Cloud, a subsidiary of Kestrel Group, received a licence."
+    assert ("Kestrel Group", "approved") not in groups(named)
