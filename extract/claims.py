@@ -680,6 +680,9 @@ _EN_SUFFIXED = re.compile(
 )
 
 
+_CUE_OWNER_EN = re.compile(r"((?:[A-Z][\w&.-]*\s+){0,3}[A-Z][\w&.-]*)['’]s? ")
+
+
 def _suffixed_names_en(sentence: str, base: int) -> list[_Firm]:
     """Capitalised names ending in a legal or trade suffix (Holdings, Pte, Aviation, Bank …),
     without a place's possessive before them ("Singapore’s") and passing the firm tests."""
@@ -1499,6 +1502,16 @@ def extract_claims(
                 if not any(g.start < f.end and f.start < g.end for g in firms)
             ]
             firms = sorted(firms + introduced, key=lambda f: f.start)
+        if lang == "en":
+            # "approved S&P China’s registration application": the owner named inside the cue
+            for c in cues:
+                owner = _CUE_OWNER_EN.match(c.text)
+                if owner and not c.blocked and c.status == "applied":
+                    a, b = c.start, c.start + len(owner.group(1))
+                    if not any(g.start < b and a < g.end for g in firms):
+                        firm = _structural_firm(sentence, a, b, sent.start, owner.group(1))
+                        if firm:
+                            firms = sorted([*firms, firm], key=lambda f: f.start)
         if lang == "en" and any(not c.blocked and c.status != CONTEXT for c in cues):
             # "Perennial Holdings Pte.", "Guangdong EHang General Aviation": a legal or trade
             # suffix makes a name the model missed a firm

@@ -452,3 +452,8 @@ def test_an_unnamed_unit_stands_for_its_parent_but_a_named_one_does_not() -> Non
     assert ("Kestrel Group", "approved") in groups(unnamed)
     named = "Vanta Cloud, a subsidiary of Kestrel Group, received a licence."
     assert ("Kestrel Group", "approved") not in groups(named)
+
+
+def test_the_owner_named_inside_an_application_cue_is_a_firm() -> None:
+    text = "On the same day, the association announced the approval of K&V Ratings’s registration application."
+    assert ("K&V Ratings", "applied") in {(g.removesuffix("’s"), s) for g, s in groups(text)}
