@@ -457,3 +457,9 @@ def test_an_unnamed_unit_stands_for_its_parent_but_a_named_one_does_not() -> Non
 def test_the_owner_named_inside_an_application_cue_is_a_firm() -> None:
     text = "On the same day, the association announced the approval of K&V Ratings’s registration application."
     assert ("K&V Ratings", "applied") in {(g.removesuffix("’s"), s) for g, s in groups(text)}
+
+
+def test_withdrawn_and_resubmitted_gives_both_statuses() -> None:
+    text = "此外，华岳支付最近撤回并重新提交申请，准备在内地成立一家全资企业。"
+    statuses = {s for _g, s in groups(text, "zh")}
+    assert statuses == {"withdrawn", "applied"}
