@@ -460,6 +460,6 @@ def test_the_owner_named_inside_an_application_cue_is_a_firm() -> None:
 
 
 def test_withdrawn_and_resubmitted_gives_both_statuses() -> None:
-    text = "此外，华岳支付最近撤回并重新提交申请，准备在内地成立一家全资企业。"
+    text = "此外，Kestrel最近撤回并重新提交申请，准备在内地成立一家全资企业。"
     statuses = {s for _g, s in groups(text, "zh")}
     assert statuses == {"withdrawn", "applied"}
