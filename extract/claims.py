@@ -92,7 +92,9 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"(?:operating|operations|to operate|offering|providing|running|serving|trial operations|"
         r"accepting|receiving|testing|commercial)\b"
         r"|\blaunch(?:ed|es)\b" + _GAP + r"{0,40}?\b" + _SVC + r"\b"
-        r"|\b(?:now|already) (?:operates|operating|running|offering)\b|\bup and running\b"
+        r"|\b(?:now|already) (?:operates|operating|running|offering)\b"
+        r"|\bnow (?:runs|manages|provides|serves)\b"
+        r"|\bup and running\b"
         r"|\bwent live\b|\b(?:is|are|has been|have been) (?:operating|running|offering)\b"
         r"|\bcommenced operations\b|\binto (?:operation|service|use)\b|\bopened to\b"
         r"|\brolled out\b|\bcontinues? (?:to operate|operating|to run)\b"
@@ -115,6 +117,8 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"(?<=considering )|(?<=rejected )|(?<=approval of ))"
         r"(?:[A-Z][\w&.-]*\s+){0,3}[A-Z][\w&.-]*['’]s? (?:[\w-]+ ){0,3}?"
         r"(?:application|bid|request)s?\b"
+        r"|\b(?:its|their|whose) (?:[\w-]+ ){0,3}?applications?\b"
+        r"(?= (?:was|were|has been|had been|have been) (?:approved|accepted|granted|cleared))"
         r"|\b(?:its|their) (?:[\w-]+ ){0,3}?applications?\b"
         r"(?= (?:would|will|could|may|might|is|are)\b)",
         False,
@@ -170,6 +174,11 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"|\bto apply\b(?! \w+ speeds?)"
         r"|\b(?:submit|submits|submitted|submitting|file|files|filed|filing|lodge|lodged|"
         r"lodging|sent|send|made|make|put in)\b" + _GAP + r"{0,30}?\bapplications?\b"
+        r"|\b(?:submit|submits|submitted|submitting|filed|lodged)\b" + _GAP + r"{0,30}?"
+        r"\b(?:plans?|paperwork|materials|documents|filings?|dossiers?|proposals?)\b"
+        r"|\b(?:reviewing|considering|processing|received) (?:a|an|the) "
+        r"(?:filing|application|request)s? (?:by|from)\b"
+        r"|\b(?:first|earliest)\b[^,;]{0,30}? to (?:seek|apply|file|submit|request)\b"
         r"|\bapplications?\b" + _GAP + r"{0,20}?\b"
         r"(?:submitted|filed|lodged|came from|were received from)\b"
         r"|\b(?:early|first|other|among (?:the )?(?:first )?)\s*applicants\b"
@@ -216,7 +225,7 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
         r"正式(?:开展|运营|上线|开业|营业|投入运营|开通|开诊|启用|投用|开启)|开始运营|"
         r"推出[^，。；]{0,24}(?:服务|业务)|(?:服务|业务)[^，。；]{0,16}落地(?!运营)|投入运营|已开展(?:相关)?业务|"
         r"(?:已在|已于|起在)[^，。；]{0,12}开展[^，。；]{0,14}业务|上线[^，。；]{0,10}服务|"
-        r"开始[^，。；]{0,15}(?:提供|运营|服务|接诊)|持续运营|继续运营|(?<!首次)开诊(?!许可|运营的|仪式)|开业(?!许可)|试运营(?!许可|牌照|资格)|落地运营|"
+        r"开始[^，。；]{0,15}(?:提供|运营|服务|接诊|运作)|投入运作|投产|持续运营|继续运营|(?<!首次)开诊(?!许可|运营的|仪式)|开业(?!许可)|试运营(?!许可|牌照|资格)|落地运营|"
         r"投入使用|启动运营|开通运营|商业化运营|开通[^，。；]{0,10}(?:服务|线路|运营)|发行(?:了)?[^，。；]{0,16}(?:产品|基金)|(?:首单|首只|首支)[^，。；]{0,12}落地",
         True,
     ),
@@ -605,11 +614,33 @@ _PLACE_BEFORE_EN = re.compile(
 )
 
 
+_TRAILING_CONJUNCTION = re.compile(r"(?:\s+(?:and|or|&)|,)$")
+
+
+_LEADING_FUNCTION_WORD = re.compile(
+    r"^(?:Besides|Unlike|Like|Including|With|After|Before|While|Although|Except|Apart from)\s+"
+)
+
+
+def _trim_conjunction(m: TaggedMention) -> TaggedMention:
+    """ "Kestrel Auto and", "Besides Hexa Payments" (a span the model ran into the list's "and"
+    or the sentence's first word): the name alone."""
+    if m.entity is not None:
+        return m
+    cut = _TRAILING_CONJUNCTION.search(m.surface)
+    if cut:
+        m = replace(m, surface=m.surface[: cut.start()], end=m.end - (len(m.surface) - cut.start()))
+    lead = _LEADING_FUNCTION_WORD.match(m.surface)
+    if lead and len(m.surface) > lead.end():
+        m = replace(m, surface=m.surface[lead.end() :], start=m.start + lead.end())
+    return m
+
+
 def firm_candidates(sentence: str, mentions: list[TaggedMention], lang: str) -> list[_Firm]:
     """Stage 1: the firms of one sentence, in order (offsets relative to the sentence)."""
     ordered = sorted(mentions, key=lambda m: m.start)
     base = ordered[0].sentence_start if ordered else 0
-    firms = [m for m in ordered if _is_firm_name(m)]
+    firms = [_trim_conjunction(m) for m in ordered if _is_firm_name(m)]
     places = [m for m in ordered if _maybe_firm_place(m)]
     if places and firms:
         gap_re = _LIST_GAP_ZH if lang == "zh" else _LIST_GAP_EN
@@ -681,6 +712,9 @@ _EN_SUFFIXED = re.compile(
 
 
 _CUE_OWNER_EN = re.compile(r"((?:[A-Z][\w&.-]*\s+){0,3}[A-Z][\w&.-]*)['’]s? ")
+
+
+_NAME_AFTER_CUE_EN = re.compile(rf"\s+((by|from)\s+)?(?:the\s+)?({_EN_NAME})")
 
 
 def _suffixed_names_en(sentence: str, base: int) -> list[_Firm]:
@@ -825,7 +859,7 @@ _ZH_SUBJECT_LEAD = re.compile(
     r"昨天|今天|此外|另外|据悉|据了解|同年\d*月份?)?"
 )
 _ZH_SUBJECT_TAIL = re.compile(
-    r"(?:已经|已|均|都|也|先后|相继|分别|正式|率先|首先|此前|近日|日前|共同|联合|还|则|亦|"
+    r"(?:已经|已|均|都|也|先后|相继|分别|正式|率先|首先|此前|近日|日前|共同|联合|还|则|亦|主动|"
     r"(?:在|于)[^，。；、与和]{1,12})+$"
 )
 _ZH_SUBJECT_SPLIT = re.compile(r"、|与|和|及|以及")
@@ -1505,6 +1539,18 @@ def extract_claims(
         if lang == "en":
             # "approved S&P China’s registration application": the owner named inside the cue
             for c in cues:
+                after = _NAME_AFTER_CUE_EN.match(sentence, c.end) if c.status == "applied" else None
+                # "a filing by Lark Pay", "applications submitted by Kestrel": the applicant
+                if (
+                    after
+                    and not c.blocked
+                    and (c.text.endswith((" by", " from")) or after.group(2))
+                ):
+                    a, b = after.start(3), after.end(3)
+                    if not any(g.start < b and a < g.end for g in firms):
+                        firm = _structural_firm(sentence, a, b, sent.start, after.group(3))
+                        if firm and _ITEM_END_EN.match(sentence[b:]):
+                            firms = sorted([*firms, firm], key=lambda f: f.start)
                 owner = _CUE_OWNER_EN.match(c.text)
                 if owner and not c.blocked and c.status == "applied":
                     a, b = c.start, c.start + len(owner.group(1))

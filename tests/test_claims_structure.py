@@ -463,3 +463,33 @@ def test_withdrawn_and_resubmitted_gives_both_statuses() -> None:
     text = "此外，Kestrel最近撤回并重新提交申请，准备在内地成立一家全资企业。"
     statuses = {s for _g, s in groups(text, "zh")}
     assert statuses == {"withdrawn", "applied"}
+
+
+def test_filing_paperwork_plans_and_a_filing_by() -> None:
+    assert groups("Kestrel Auto and Vanta Trucks both submitted their L3 access plans in May.") == {
+        ("Kestrel Auto", "applied"),
+        ("Vanta Trucks", "applied"),
+    }
+    assert ("Hexa Capital", "applied") in groups("Hexa Capital filed its QFLP paperwork in June.")
+    reviewing = (
+        "The regulator is reviewing a filing by Lumen Pay; Ravel Card said it may file later."
+    )
+    assert groups(reviewing) == {("Lumen Pay", "applied")}
+    first = "Orbit Games was among the first to seek a wholly owned CDN permit."
+    assert groups(first) == {("Orbit Games", "applied")}
+
+
+def test_whose_application_was_approved_and_now_runs() -> None:
+    text = "Hexa Payments, whose application was approved in June, is now hiring."
+    assert groups(text) >= {("Hexa Payments", "applied"), ("Hexa Payments", "approved")}
+    runs = "With the new quota, Greyfield Funds now runs its first outbound fund under the pilot."
+    assert groups(runs) == {("Greyfield Funds", "operating")}
+
+
+def test_chinese_started_working_and_production() -> None:
+    assert groups("星湾基金已于上周完成募集并开始运作。", "zh") == {("星湾基金", "operating")}
+
+
+def test_model_span_errors_are_trimmed() -> None:
+    text = "Besides Hexa Payments, whose application was approved in June, nothing changed."
+    assert {g for g, _s in groups(text)} == {"Hexa Payments"}
