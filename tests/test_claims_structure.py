@@ -493,3 +493,24 @@ def test_chinese_started_working_and_production() -> None:
 def test_model_span_errors_are_trimmed() -> None:
     text = "Besides Hexa Payments, whose application was approved in June, nothing changed."
     assert {g for g, _s in groups(text)} == {"Hexa Payments"}
+
+
+def test_the_new_wording_keeps_intentions_forecasts_denials_and_hearsay_out() -> None:
+    english = [
+        "Kestrel Cloud plans to submit its application documents next month.",
+        "Analysts at Vanta Securities said Hexa Motors could be among the first to be approved.",
+        "Lumen Pay denied that it had filed paperwork with the central bank.",
+        "Orbit Holdings Ltd. is expected to be waiting for approval until next year.",
+        "The ministry has not granted licences to firms including Kestrel Cloud and Vanta Data.",
+        "Kestrel Cloud hopes to become the first to seek a permit.",
+    ]
+    for text in english:
+        assert groups(text) == set(), text
+    chinese = [
+        "星辰科技计划于下月提交申请。",
+        "分析人士认为，华岳资本有望入围首批试点名单。",
+        "星辰科技否认已向监管部门提交申请。",
+        "据传贝瑞德与路博安已提交申请。",
+    ]
+    for text in chinese:
+        assert groups(text, "zh") == set(), text
