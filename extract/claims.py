@@ -519,6 +519,11 @@ _HOAX_EN = re.compile(r"\b(?:rumou?rs?|hoax|fake|fabricated|untrue|falsely)\b", 
 _HOAX_ZH = re.compile(r"谣言|传言|不实|辟谣|伪造|虚假")
 
 
+_ZH_PERMISSION_CLAUSE = re.compile(
+    r"^(?:并|且|还|即|均|都)?(?:可|可以|能够|允许|准许)(?:在|于|开展|进行)"
+)
+
+
 def _blocked(sentence: str, cue_start: int, lang: str) -> bool:
     """Is the cue an intention / forecast / question / denial? Look back to its clause start."""
     if sentence.rstrip().endswith(("吗？", "？", "?")):
@@ -531,6 +536,10 @@ def _blocked(sentence: str, cue_start: int, lang: str) -> bool:
     window = before[starts[-1] if starts else 0 :][-40:]
     if lang != "zh" and sentence[cue_start : cue_start + 3].lower() == "to ":
         window += "to"  # "is seeking to apply": the cue's own "to" completes the blocker
+    if lang == "zh":
+        clause_start = max((m.end() for m in re.finditer(r"[，；。]", before)), default=0)
+        if _ZH_PERMISSION_CLAUSE.match(before[clause_start:]):
+            return True  # "…许可证，可在示范区内道路试运营": what a licence allows, not a fact
     blockers = _ZH_BLOCKERS if lang == "zh" else _EN_BLOCKERS
     return bool(blockers.search(window))
 

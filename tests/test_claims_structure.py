@@ -514,3 +514,8 @@ def test_the_new_wording_keeps_intentions_forecasts_denials_and_hearsay_out() ->
     ]
     for text in chinese:
         assert groups(text, "zh") == set(), text
+
+
+def test_what_a_chinese_licence_allows_is_no_operation() -> None:
+    text = "活动现场，百度获颁道路运输试运营许可证，可在示范区内（首期）28公里道路试运营。"
+    assert groups(text, "zh") == {("Baidu", "approved")}
