@@ -1534,8 +1534,7 @@ def extract_claims(
                 firms = sorted(firms + subjects, key=lambda f: f.start)
                 stage = "attach-parse"
         elif lang == "en" and (
-            any(c.status == CONTEXT and not c.blocked for c in cues)
-            or (context_status is not None and since_context < 2)
+            any(not c.blocked for c in cues) or (context_status is not None and since_context < 2)
         ):
             # "Participating makers include truckmaker Hexa Trucks and Lumen Bus": names after
             # a list's opening word that the model missed

@@ -519,3 +519,8 @@ def test_the_new_wording_keeps_intentions_forecasts_denials_and_hearsay_out() ->
 def test_what_a_chinese_licence_allows_is_no_operation() -> None:
     text = "活动现场，百度获颁道路运输试运营许可证，可在示范区内（首期）28公里道路试运营。"
     assert groups(text, "zh") == {("Baidu", "approved")}
+
+
+def test_names_after_include_in_a_sentence_with_its_own_cue() -> None:
+    text = "Participating manufacturers include heavy-duty truckmaker Lanshan Hexa and Yuhe Bus."
+    assert groups(text) == {("Lanshan Hexa", "approved"), ("Yuhe Bus", "approved")}
