@@ -318,8 +318,8 @@ _PARTNER_SPAN_EN = re.compile(
     re.I,
 )
 _UNNAMED_UNIT_OF_EN = re.compile(
-    r"([,(]\s*)?\b(?:the|a|an)\s+[^,;()]{0,60}?\b(?:unit|subsidiary|arm|affiliate) of"
-    r"\s+(?:the\s+)?$",
+    r"([,(]\s*)?\b(?:the|a|an)\s+[^,;()]{0,60}?\b"
+    r"(?:units?|subsidiary|subsidiaries|arms?|affiliates?) of\s+(?:the\s+)?$",
     re.I,
 )
 _ROLE_AFTER_EN = re.compile(r"^\s*(?:analysts?|estimates?|research|report|reported)\b", re.I)
@@ -645,11 +645,30 @@ def _trim_conjunction(m: TaggedMention) -> TaggedMention:
     return m
 
 
+_CAPITALISED_NAME = r"(?:[A-Z][\w&.'’-]*\s+)+[A-Z][\w&.'’-]*"
+_NAME_PAIR = re.compile(rf"^({_CAPITALISED_NAME}) and ({_CAPITALISED_NAME})$")
+
+
+def _split_pair(m: TaggedMention) -> list[TaggedMention]:
+    """ "Oaktree Capital and Crédit Agricole CIB" as one span: two names of two words or more
+    each are two firms ("Procter and Gamble" stays one)."""
+    pair = _NAME_PAIR.match(m.surface) if m.entity is None and m.label == "ORG" else None
+    if not pair:
+        return [m]
+    left, right = pair.group(1), pair.group(2)
+    return [
+        replace(m, surface=left, end=m.start + len(left)),
+        replace(m, surface=right, start=m.start + pair.start(2)),
+    ]
+
+
 def firm_candidates(sentence: str, mentions: list[TaggedMention], lang: str) -> list[_Firm]:
     """Stage 1: the firms of one sentence, in order (offsets relative to the sentence)."""
     ordered = sorted(mentions, key=lambda m: m.start)
     base = ordered[0].sentence_start if ordered else 0
-    firms = [_trim_conjunction(m) for m in ordered if _is_firm_name(m)]
+    firms = [
+        part for m in ordered if _is_firm_name(m) for part in _split_pair(_trim_conjunction(m))
+    ]
     places = [m for m in ordered if _maybe_firm_place(m)]
     if places and firms:
         gap_re = _LIST_GAP_ZH if lang == "zh" else _LIST_GAP_EN

@@ -524,3 +524,14 @@ def test_what_a_chinese_licence_allows_is_no_operation() -> None:
 def test_names_after_include_in_a_sentence_with_its_own_cue() -> None:
     text = "Participating manufacturers include heavy-duty truckmaker Lanshan Hexa and Yuhe Bus."
     assert groups(text) == {("Lanshan Hexa", "approved"), ("Yuhe Bus", "approved")}
+
+
+def test_two_names_the_model_ran_together_are_two_firms() -> None:
+    text = (
+        "At present, the subsidiaries of Kestrel Capital and Vanta Agricole CIB have been "
+        "authorized to participate in the QDLP pilot."
+    )
+    found = groups(text)
+    if any(" and " in g for g, _s in found):  # only when the model ran them together
+        raise AssertionError(found)
+    assert ("Procter and Gamble", "approved") in groups("Procter and Gamble was granted a licence.")
