@@ -273,7 +273,7 @@ _ZH_RE = [(s, re.compile(p), b) for s, p, b in _ZH_CUES]
 # words before a cue (same clause) that make it an intention, a forecast, a question or a denial
 _EN_BLOCKERS = re.compile(
     r"\b(?:plans?|planned|planning|intends?|intended|intending|considering|considers?|mulling|"
-    r"weighing|may|might|could|would|will|shall|expects?|expected|hopes?|hoping|aims?|wants?|"
+    r"weighing|may|might|could|would|will|shall|expects?|expected|expectations?|hopes?|hoping|aims?|wants?|"
     r"likely|set to|poised|whether|if|unless|yet to|not|never|no|nor|denied|deny|denies|"
     r"declined to|ready to|prepar(?:es|ing|ed) to|preparing|eligible|can|should|must|invited|"
     r"before|encouraged|welcome[sd]?|rumou?red|reportedly considering|seek to|looking to|in talks|"
@@ -352,6 +352,12 @@ _ANAPHOR_EN = re.compile(
     r"participants|consortia)|their applications?|its application|the latter(?: two| three)?|"
     r"the former)\b",
     re.I,
+)
+# "The company currently operates …", "The U.S.-based bank originally applied …": the one firm of
+# the context, as the subject of the sentence
+_SINGULAR_ANAPHOR_EN = re.compile(
+    r"^\W*The (?:[\w.-]+ ){0,2}(?:company|firm|bank|carmaker|automaker|group|insurer|lender|"
+    r"manager|operator|startup|developer|hospital|fund|brokerage|venture)\b(?![-’'])",
 )
 # negation that stops a list from inheriting the context ("are not on the list")
 _NEGATION_EN = re.compile(
@@ -1674,7 +1680,13 @@ def extract_claims(
             # approved")
             anaphor = _ANAPHOR_ZH if lang == "zh" else _ANAPHOR_EN
             real = [c for c in live if c.status != CONTEXT]
-            if real and anaphor.search(sentence[: real[0].start + 1]):
+            single = (
+                lang == "en"
+                and len({_firm_key(m) for m in context_firms}) == 1
+                and real
+                and _SINGULAR_ANAPHOR_EN.match(sentence[: real[0].start])
+            )
+            if real and (single or anaphor.search(sentence[: real[0].start + 1])):
                 for m in context_firms:
                     for cue in real:
                         found_here.append((m, cue.status, cue.text, "propagate"))

@@ -535,3 +535,21 @@ def test_two_names_the_model_ran_together_are_two_firms() -> None:
     if any(" and " in g for g, _s in found):  # only when the model ran them together
         raise AssertionError(found)
     assert ("Procter and Gamble", "approved") in groups("Procter and Gamble was granted a licence.")
+
+
+def test_the_company_continues_the_one_firm_of_the_context() -> None:
+    one = (
+        "Carrow Capital filed its QFLP paperwork in Hainan in May. "
+        "The company was cleared by the provincial regulators three weeks later."
+    )
+    assert groups(one) == {("Carrow Capital", "applied"), ("Carrow Capital", "approved")}
+    two = (
+        "Carrow Capital and Lumen Partners filed their QFLP paperwork in May. "
+        "The company was cleared by the provincial regulators three weeks later."
+    )
+    assert ("Carrow Capital", "approved") not in groups(two)
+    hoped = (
+        "Carrow Capital filed its paperwork in May. The company is awaiting approval, with "
+        "expectations of receiving the green light in June."
+    )
+    assert ("Carrow Capital", "approved") not in groups(hoped)
