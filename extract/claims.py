@@ -40,6 +40,8 @@ _LIC = (
     r"(?:licen[cs]es?|permits?|permission|approvals?|nod|green light|go-ahead|clearance|"
     r"quotas?|qualifications?|certificates?|plates?)"
 )
+# a gap inside one sentence: a dot only inside a name or abbreviation (Pony.ai, Co. Ltd.)
+_GAP = r"(?:[^.;]|\.(?=\S)|\b(?:Co|Ltd|Inc|Corp|Bhd|Pte|Pty)\.)"
 _SVC = r"(?:services?|operations?|business(?:es)?|platforms?|clouds?|centres?|centers?|hospitals?)"
 # (status, pattern, blockable), most specific first; a matched span is masked for later patterns.
 # An unblockable cue states a fact even after "expected"/"will" ("the outcome of their
@@ -52,6 +54,17 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"\b(?:if|once|unless|until|when) (?:it is |they are |it was |its application is )?"
         r"(?:approved|granted|cleared|selected)\b",
         False,
+    ),
+    (
+        "approved",  # "the first … to be approved": the "to be" is no forecast here
+        r"\b(?:first|second|third|only|latest)\b" + _GAP + r"{0,60}?\bto be "
+        r"(?:approved|granted|licensed|selected|cleared|admitted)\b",
+        True,
+    ),
+    (
+        "applied",
+        r"\bin the (?:process|midst) of (?:obtaining|applying|seeking|securing)\b",
+        True,
     ),
     (
         "applied",  # "applied to join the pilot": the application, not the participation
@@ -71,11 +84,17 @@ _EN_CUES: list[tuple[str, str, bool]] = [
     ),
     (
         "operating",
-        r"\b(?:began|begun|begins|started|starts|commenced|has started|have started)\s+"
+        r"\b(?:has|have|had) (?:been )?(?:conducted|conducting|carried out|carrying out)\b"
+        + _GAP
+        + r"{0,40}?\b(?:testing|tests|trials?|trial operations|deliveries|operations)\b"
+        r"|\b(?:has|have|had) been testing\b"
+        r"|\b(?:began|begun|begins|started|starts|commenced|has started|have started)\s+"
         r"(?:operating|operations|to operate|offering|providing|running|serving|trial operations|"
         r"accepting|receiving|testing|commercial)\b"
-        r"|\blaunch(?:ed|es)\b[^.;]{0,40}?\b" + _SVC + r"\b"
-        r"|\b(?:now|already) (?:operates|operating|running|offering)\b|\bup and running\b"
+        r"|\blaunch(?:ed|es)\b" + _GAP + r"{0,40}?\b" + _SVC + r"\b"
+        r"|\b(?:now|already) (?:operates|operating|running|offering)\b"
+        r"|\bnow (?:runs|manages|provides|serves)\b"
+        r"|\bup and running\b"
         r"|\bwent live\b|\b(?:is|are|has been|have been) (?:operating|running|offering)\b"
         r"|\bcommenced operations\b|\binto (?:operation|service|use)\b|\bopened to\b"
         r"|\brolled out\b|\bcontinues? (?:to operate|operating|to run)\b"
@@ -91,13 +110,15 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         "applied",
         r"\b(?:pending|outstanding) applications?\b"
         r"|\boutcome of (?:its|their|the) applications?\b"
-        r"|\bapplications?\b[^.;]{0,50}?\b(?:is|are|was|were|remains?|has been|have been) "
+        r"|\bapplications?\b" + _GAP + r"{0,50}?\b(?:is|are|was|were|remains?|has been|have been) "
         r"(?:still )?(?:pending|under review|accepted)\b|\bawaiting\b|\baccepted for review\b"
         r"|\bresubmitted\b"
         r"|(?:(?<=approved )|(?<=accepted )|(?<=received )|(?<=reviewing )|(?<=processing )|"
-        r"(?<=considering )|(?<=rejected ))"
+        r"(?<=considering )|(?<=rejected )|(?<=approval of ))"
         r"(?:[A-Z][\w&.-]*\s+){0,3}[A-Z][\w&.-]*['’]s? (?:[\w-]+ ){0,3}?"
         r"(?:application|bid|request)s?\b"
+        r"|\b(?:its|their|whose) (?:[\w-]+ ){0,3}?applications?\b"
+        r"(?= (?:was|were|has been|had been|have been) (?:approved|accepted|granted|cleared))"
         r"|\b(?:its|their) (?:[\w-]+ ){0,3}?applications?\b"
         r"(?= (?:would|will|could|may|might|is|are)\b)",
         False,
@@ -109,7 +130,7 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"secures|"
         r"was given|"
         r"were given|been given|given|winning|receiving|obtaining|securing|awarded|"
-        r"acquired|issued|became)\b[^.;]{0,40}?\b" + _LIC + r"\b"
+        r"acquired|issued|became)\b" + _GAP + r"{0,40}?\b" + _LIC + r"\b"
         r"|\bgranted\b|\bcleared\b|\blicensed\b|\blicen[cs]es? (?:was |were )?issued to\b"
         r"|\bpermitted\b|\b(?:preliminary|final|formal|official|regulatory) approval\b"
         r"|\bgot the nod\b|\bshort-?listed\b"
@@ -125,7 +146,9 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"|\b(?:expanded|broadened|widened|changed) (?:its|their) business scope\b"
         r"|\bauthori[sz]ed to\b"
         r"|\b(?:licen[cs]es?|permits?|plates?|quotas?) (?:were |was |have been )?"
-        r"(?:offered|issued|granted|awarded|given|allocated) (?:jointly )?to\b"
+        r"(?:offered|issued|granted|awarded|given|allocated) (?:jointly |separately )?to\b"
+        r"|\b(?:licen[cs]es?|permits?|plates?|quotas?|certificates?)\b" + _GAP + r"{0,30}?"
+        r"\bissued (?:jointly |separately )?to\b"
         r"|\b(?:taken|took|take|gained|gain|won|secured|obtained) (?:majority|full|a controlling|"
         r"controlling) (?:control|ownership|stakes?)\b"
         r"|\bown(?:s|ing)? (?:a )?(?:majority|controlling) stakes?\b",
@@ -134,7 +157,7 @@ _EN_CUES: list[tuple[str, str, bool]] = [
     (
         "approved",  # participating is taking part with the regulator's approval
         r"\b(?:participat(?:e|es|ed|ing)|took part|take part|takes part|taking part|"
-        r"join(?:s|ed|ing)? (?:the |this |a )?(?:[\w-]+ ){0,5}?(?:pilot|programme|program|scheme|"
+        r"join(?:s|ed|ing)? (?:the |this |a )?(?:[\w’'-]+ ){0,5}?(?:pilot|programme|program|scheme|"
         r"list|batch|trial|tests?|testing)|(?:is|are|was|were|become|became) (?:among )?(?:the )?"
         r"(?:first )?(?:participants|members|pilot (?:firms|companies|enterprises)))\b",
         True,
@@ -150,22 +173,33 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"|\bapplies (?=for\b)"
         r"|\bto apply\b(?! \w+ speeds?)"
         r"|\b(?:submit|submits|submitted|submitting|file|files|filed|filing|lodge|lodged|"
-        r"lodging|sent|send|made|make|put in)\b[^.;]{0,30}?\bapplications?\b"
-        r"|\bapplications?\b[^.;]{0,20}?\b(?:submitted|filed|lodged|came from|were received from)\b"
+        r"lodging|sent|send|made|make|put in)\b" + _GAP + r"{0,30}?\bapplications?\b"
+        r"|\b(?:submit|submits|submitted|submitting|filed|lodged)\b" + _GAP + r"{0,30}?"
+        r"\b(?:plans?|paperwork|materials|documents|filings?|dossiers?|proposals?)\b"
+        r"|\b(?:reviewing|considering|processing|received) (?:a|an|the) "
+        r"(?:filing|application|request)s? (?:by|from)\b"
+        r"|\b(?:first|earliest)\b[^,;]{0,30}? to (?:seek|apply|file|submit|request)\b"
+        r"|\bapplications?\b" + _GAP + r"{0,20}?\b"
+        r"(?:submitted|filed|lodged|came from|were received from)\b"
         r"|\b(?:early|first|other|among (?:the )?(?:first )?)\s*applicants\b"
         r"|\bapplicants (?=include|including|such as|were|are|named)"
         r"|\bsigned up\b|\bsign(?:s|ing)? up\b|\bline[sd]? up\b|\bbid(?:s|ding)? for\b"
-        r"|\bregistered (?:for|to)\b",
+        r"|\bregistered (?:for|to)\b"
+        r"|\b(?:waiting|waited|wait) (?:for|on) (?:the |a |final |formal |regulatory |licen[cs]e )*"
+        r"(?:approvals?|licen[cs]es?|permits?|green light|go-ahead|nod)\b",
         True,
     ),
     (
         CONTEXT,  # a list whose status is the document's ("the first group also includes")
         r"\b(?:first|second|third|initial|latest|new|next) (?:batch|group|cohort|round|wave|list)"
-        r"\b[^.;]{0,90}?\b(?:includes?|including|comprises?|consists? of|features?|are|were|is)\b"
+        r"\b" + _GAP + r"{0,90}?\b"
+        r"(?:includes?|including|comprises?|consists? of|features?|are|were|is)\b"
         r"|\b(?:the (?:list|companies|firms|enterprises|applicants|participants) "
         r"(?:also )?(?:includes?|including|are|were))\b|\balso includes?\b|\bothers? include\b"
         r"|\b(?:licen[cs]es?|approvals?|permits?|quotas?|batch) included\b"
-        r"|\bnamely\b|\bthe (?:\w+ ){0,2}(?:companies|firms|carmakers|automakers|enterprises|"
+        r"|\bnamely\b"
+        r"|\b(?:the|(?:these|those) (?:\d+|two|three|four|five|six|seven|eight|nine|ten))"
+        r" (?:\w+ ){0,2}(?:companies|firms|carmakers|automakers|enterprises|"
         r"applicants|participants|consortia|members)(?:, [^,.;]{1,40},)? (?:are|were|include)\b"
         r"|\blist of (?:participants|applicants|pilot \w+|approved \w+|\w+ firms|\w+ companies)\b"
         r"|\b(?:other )?participants (?:in|of) the (?:[\w-]+ ){0,3}?"
@@ -182,15 +216,16 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
     ),
     (
         "withdrawn",
-        r"撤回(?:了)?(?:其)?(?:[^，。]{0,10})?申请|撤回|未获批准|未获批|未获通过|被驳回|驳回|"
+        r"撤回(?:了)?(?:其)?(?:(?!并|再|重新|又)[^，。]){0,10}申请|撤回|未获批准|未获批|未获通过|被驳回|驳回|"
         r"不予批准|退出(?:了)?试点|被拒|落选",
         True,
     ),
     (
         "operating",
-        r"正式(?:开展|运营|上线|开业|营业|投入运营|开通|开诊|启用|投用)|开始运营|投入运营|已开展(?:相关)?业务|"
+        r"正式(?:开展|运营|上线|开业|营业|投入运营|开通|开诊|启用|投用|开启)|开始运营|"
+        r"推出[^，。；]{0,24}(?:服务|业务)|(?:服务|业务)[^，。；]{0,16}落地(?!运营)|投入运营|已开展(?:相关)?业务|"
         r"(?:已在|已于|起在)[^，。；]{0,12}开展[^，。；]{0,14}业务|上线[^，。；]{0,10}服务|"
-        r"开始[^，。；]{0,15}(?:提供|运营|服务|接诊)|持续运营|继续运营|(?<!首次)开诊(?!许可|运营的|仪式)|开业(?!许可)|试运营(?!许可|牌照|资格)|落地运营|"
+        r"开始[^，。；]{0,15}(?:提供|运营|服务|接诊|运作)|投入运作|投产|持续运营|继续运营|(?<!首次)开诊(?!许可|运营的|仪式)|开业(?!许可)|试运营(?!许可|牌照|资格)|落地运营|"
         r"投入使用|启动运营|开通运营|商业化运营|开通[^，。；]{0,10}(?:服务|线路|运营)|发行(?:了)?[^，。；]{0,16}(?:产品|基金)|(?:首单|首只|首支)[^，。；]{0,12}落地",
         True,
     ),
@@ -204,11 +239,13 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
         r"申请(?:已)?获批|获批|获得(?:了)?[^，。；]{0,24}批复|批复同意|获准|获得(?:了)?"
         r"[^，。；]{0,24}(?:许可|牌照|资质|资格|额度|批准|核准|备案)|拿到(?:了)?[^，。；]{0,12}(?:许可|牌照|额度)|"
         r"取得(?:了)?[^，。；]{0,12}(?:许可|牌照|资质|资格|额度)|获颁[^，。；]{0,6}(?:许可|牌照)?|"
-        r"通过(?:了)?(?:审[批核]|评估|安全评估|评审)|批准(?:了)?|同意[^，。；]{0,30}(?:开展|设立|试点)|"
+        r"通过(?:了)?[^，。；]{0,12}?(?:审批|审核|评估|评审|审查)|批准(?:了)?|"
+        r"(?:收到|领到|获发|领取)(?:了)?[^，。；]{0,30}(?:许可证|合格证|批复|牌照|经营证)|同意[^，。；]{0,30}(?:开展|设立|试点)|"
         r"入选|进入[^，。；]{0,16}名单|进入(?:了)?[^，。；]{0,24}试点|获得[^，。；]{0,20}首批|核准(?:设立)?|新获|颁发|发放|"
         r"获[^，。；]{0,4}(?:牌照|许可|资格|额度)|列入[^，。；]{0,16}(?:名单|首批|试点)|纳入[^，。；]{0,16}试点|"
-        r"(?:成为|确定为|确定)[^，。；]{0,16}(?:首批|试点)|经营范围变更|变更经营范围|准予备案|(?:审查|审核|评审|评估)通过|"
-        r"首批(?:获批|试点|入选)[^，。；申]{0,8}(?:企业|公司|机构|单位)|获得[^，。；]{0,8}资格",
+        r"(?:成为|确定为|确定)[^，。；]{0,16}(?:首批|首家|试点)|经营范围变更|变更经营范围|准予备案|(?:审查|审核|评审|评估)通过|"
+        r"首批(?:获批|试点|入选)[^，。；申]{0,8}(?:企业|公司|机构|单位)|获得[^，。；]{0,8}资格|入围|"
+        r"(?<![不未没])在[^，。；]{0,24}(?<!申报)(?<!申请)(?<!候选)名单(?:中|之列|内|里|上)",
         True,
     ),
     (
@@ -218,13 +255,15 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
     ),
     (
         "applied",
-        r"(?:提交|递交|提出)(?:了)?[^，。；]{0,24}申请(?!要求|条件)|申请[^，。；]{0,8}?(?:提交|递交)|已申请|"
+        r"(?:提交|递交|提出)(?:了)?[^，。；]{0,24}申请(?!要求|条件)|(?<=经)[^，。；]{2,80}?申请(?=[，。；])|"
+        r"等(?:企业|公司|机构|单位)(?:的)?申请|申请[^，。；]{0,8}?(?:提交|递交)|已申请|"
         r"申请(?:加入|参与|参加|开展|设立|试点)|(?<![的在])申请(?=[^，。；]{0,20}(?:试点|牌照|许可|资格|额度))|向[^，。；]{0,12}申请(?!要求|条件|贷款|融资|补贴)|报名|(?<!集中|试点)申报(?!的|阶段|工作|方案|材料|条件|要求)|提出申请|申请了",
         True,
     ),
     (
         CONTEXT,
-        r"(?:首批|第一批|第二批|第三批|本批|该批)[^，。；：]{0,40}(?:包括|有|为|是|如下)|名单如下|分别(?:是|为)|还包括|也包括|其中包括",
+        r"(?:首批|第一批|第二批|第三批|本批|该批)[^，。；：]{0,40}(?:包括|有|为|是|如下)|名单如下|分别(?:是|为)|还包括|也包括|其中包括|"
+        r"(?<!申报)(?<!申请)(?<!候选)名单(?:中|里)?(?:包括|包含|有(?!限|望))",
         False,
     ),
 ]
@@ -234,10 +273,10 @@ _ZH_RE = [(s, re.compile(p), b) for s, p, b in _ZH_CUES]
 # words before a cue (same clause) that make it an intention, a forecast, a question or a denial
 _EN_BLOCKERS = re.compile(
     r"\b(?:plans?|planned|planning|intends?|intended|intending|considering|considers?|mulling|"
-    r"weighing|may|might|could|would|will|shall|expects?|expected|hopes?|hoping|aims?|wants?|"
+    r"weighing|may|might|could|would|will|shall|expects?|expected|expectations?|hopes?|hoping|aims?|wants?|"
     r"likely|set to|poised|whether|if|unless|yet to|not|never|no|nor|denied|deny|denies|"
     r"declined to|ready to|prepar(?:es|ing|ed) to|preparing|eligible|can|should|must|invited|"
-    r"encouraged|welcome[sd]?|rumou?red|reportedly considering|seek to|looking to|in talks|"
+    r"before|encouraged|welcome[sd]?|rumou?red|reportedly considering|seek to|looking to|in talks|"
     r"eyeing|keen|interested|would like|forecast|predicted|anticipated|once|when it|to be|"
     r"imminent|touting|touted|possible|potential|speculat\w*|rumors?|rumours?|needs? to|"
     r"has to|have to|required to|seek(?:s|ing)? to|sought to|trying to|tries to|looking to|"
@@ -250,7 +289,7 @@ _EN_BLOCKERS = re.compile(
 _ZH_BLOCKERS = re.compile(
     r"计划|拟|将(?![^，。；]{0,10}(?:纳入|列入|确定))|准备|考虑|是否|如果|如获|若|假如|未(?!来)|没有|否认|有望|可能|可以|欢迎|"
     r"鼓励|能否|吗|？|传闻|预计|或将|筹备|筹划|意向|希望|争取|有意|打算|正在洽谈|不排除|需要|必须|须|应当|据传|"
-    r"有消息称|未获证实|未经证实"
+    r"有消息称|未获证实|未经证实|不(?:在|属于|包括|含)|无缘"
 )
 # boundaries a cue does not reach across
 _STRONG_EN = re.compile(
@@ -268,6 +307,19 @@ _ROLE_BEFORE_EN = re.compile(
     r"partner(?:ed|ing|s)? (?:with)?|stake in|stakes in|with (?:its )?(?:local )?partners?|"
     r"(?:NYSE|NASDAQ|Nasdaq|HKEX|HKG|SSE|SZSE)\s*:|unit of|subsidiary of)"
     r"\s+(?:the\s+)?$",
+    re.I,
+)
+# "a venture with a unit of the country's second largest bank, CCB, and Temasek": partners up to
+# the next verb or clause boundary
+_PARTNER_SPAN_EN = re.compile(
+    r"\b(?:joint venture|venture|JV|partnership|tie-up|alliance|cooperation agreement) "
+    r"(?:with|between)\b(?:(?!\b(?:has|have|had|was|were|is|are|received|obtained|won|got|applied|"
+    r"said|says|will|would|which|who|that|while|but|after)\b)[^;:.])*$",
+    re.I,
+)
+_UNNAMED_UNIT_OF_EN = re.compile(
+    r"([,(]\s*)?\b(?:the|a|an)\s+[^,;()]{0,60}?\b"
+    r"(?:units?|subsidiary|subsidiaries|arms?|affiliates?) of\s+(?:the\s+)?$",
     re.I,
 )
 _ROLE_AFTER_EN = re.compile(r"^\s*(?:analysts?|estimates?|research|report|reported)\b", re.I)
@@ -297,8 +349,15 @@ _LIST_GAP_ZH = re.compile(r"^[、，,\s]*(?:和|与|及|以及|、|同)?[、，,
 _ANAPHOR_EN = re.compile(
     r"\b(?:the above|these|those|both|all (?:of )?(?:them|the)|the (?:two|three|four|five|six|"
     r"seven|eight|nine|ten|\d+)|they|the (?:companies|firms|enterprises|applicants|applications|"
-    r"participants|consortia)|their applications?|its application)\b",
+    r"participants|consortia)|their applications?|its application|the latter(?: two| three)?|"
+    r"the former)\b",
     re.I,
+)
+# "The company currently operates …", "The U.S.-based bank originally applied …": the one firm of
+# the context, as the subject of the sentence
+_SINGULAR_ANAPHOR_EN = re.compile(
+    r"^\W*The (?:[\w.-]+ ){0,2}(?:company|firm|bank|carmaker|automaker|group|insurer|lender|"
+    r"manager|operator|startup|developer|hospital|fund|brokerage|venture)\b(?![-’'])",
 )
 # negation that stops a list from inheriting the context ("are not on the list")
 _NEGATION_EN = re.compile(
@@ -331,7 +390,7 @@ _GOV_OR_MEDIA = re.compile(
     r"Society|Alliance|Union|Foundation|People's Bank|State Grid Corporation of China|"
     r"Regulatory|Regulator|Exchange|Customs|Police|Army|Court|NPC|CPPCC|Press|Magazine|Journal|"
     r"Newswire|Wire|Agency|Area|Conference|Expo|Summit|Exhibition|Mobile)\b"
-    r"|(?:部|委|局|办|厅|政府|协会|大学|学院|报|社|网|电视台|管委会|委员会|办公室|中心|研究院|研究所|法院|海关|新区|自贸区|自由贸易试验区|试验区|示范区|园区|交易所|监会|总局|署|联合会|商会)$"
+    r"|(?:部|委|局|办|厅|政府|协会|大学|学院|报|(?<!会)社|网|电视台|管委会|委员会|办公室|中心|研究院|研究所|法院|海关|新区|自贸区|自由贸易试验区|试验区|示范区|园区|交易所|监会|总局|署|联合会|商会)$"
     r"|^(?:国务院|商务部|工信部|工业和信息化部|国家|中国人民银行|央行|证监会|银保监会|金融监管总局|外汇局|网信办)"
     r"|大学(?!.*医院)"
 )
@@ -340,7 +399,9 @@ _NOT_A_FIRM = re.compile(
     r"\b(?:pilot|program(?:me)?s?|scheme|initiative|project|plan|policy|zone|FTZ|list|"
     r"measures?|regulations?|rules?|law|act|catalogue|negative list|opening-up|belt and road|"
     r"GDP|CPI|PMI|RMB|yuan|internet data cent(?:re|er)s?|content delivery)\b"
-    r"|\brenminbi\b|\bconnect\b|\bmodel [A-Z0-9]\b|^(?:bank|group|company|corp|fund)$"
+    r"|\brenminbi\b|\bconnect\b|\bmodel [A-Z0-9]\b|^(?:bank|group|company|corp|fund|state)$"
+    r"|^(?:P\.?R\.?\s+)?(?:China|Chinese|Asia|Asia Pacific|Hong Kong|Shanghai|Beijing|Shenzhen)"
+    r"\s+(?:Co\.?,?\s*)?(?:Ltd|Limited|Inc|Corp|Co)\.?$"
     r"|\bqualified (?:foreign|domestic)\b|\bfull self-driving\b"
     r"|\bdemonstration area\b"
     r"|\blimited partner(?:ship)?\b|\binstitut(?:es|ions)\b"
@@ -358,13 +419,13 @@ _NOT_A_FIRM = re.compile(
 _NOT_FIRM_ACRONYMS = frozenset(
     "IDC IDCS CDN CDNS ISP ISPS VATS ICV ICVS QFLP QDLP QFII RQFII FTZ FTZS EV EVS NEV NEVS AI "
     "GDP CPI PMI RMB CEO CFO CTO CIO US USA UK EU UN WTO APEC ASEAN G20 SAR PRC CPC NPC CPPCC "
-    "MIIT MOFCOM NDRC CAC CSRC CBIRC NFRA SAFE PBOC PBC SASAC NHC CCTV CGTN CNS 5G 4G L2 L3 L4 "
+    "MIIT MOFCOM NDRC CAC CSRC CBIRC NFRA SAFE PBOC PBC SASAC NHC CCTV CGTN CNS 5G 4G L2 L3 L4 VPN "
     "L5 V2G V2X C-V2X OTA ADAS IPO ETF ESG FDI WFOE WFOES JV JVS SEZ SEZS GBA R&D IT ICT IOT "
     "API SDK OS CAR CNY USD HKD FSD NOA FMC BJHAD NYSE NASDAQ HKEX SSE SZSE CBRC CIRC CAAC NAFMII "
     "QDIE AOC UAM SAMR MPS MOT MOF SAT SFC HKMA MAS FCA SEC PBC PBOC MIIT NFRA".split()
 )
 _HEADLINE_END = re.compile(r"[.!?。！？:：”\"』」)]\s*$")
-_SENTENCE_SPLIT_EN = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?[A-Z0-9(])|\n+")
+_SENTENCE_SPLIT_EN = re.compile(r"(?<=[.!?…])[\"”’']?\s+(?=[\"“‘']?[A-Z0-9(])|\n+")
 _SENTENCE_SPLIT_ZH = re.compile(r"(?<=[。！？!?])[”」』]?|\n+")
 
 
@@ -414,21 +475,34 @@ class _Firm:
 # cues
 
 
-def _cues(sentence: str, lang: str) -> list[_Cue]:
+def _cues(sentence: str, lang: str, names: list[tuple[int, int]] | None = None) -> list[_Cue]:
+    """The status cues of a sentence; ``names`` (spans of firm names) are masked when looking for
+    blockers (四川希望银行 holds 希望, "Hope Bank" holds "hope")."""
+    if (_HOAX_ZH if lang == "zh" else _HOAX_EN).search(sentence):
+        return []  # "照片为伪造", "rumours claimed that …": a story told only to be denied
     masked = sentence
+    plain = sentence
+    for a, b in names or []:
+        plain = plain[:a] + "\0" * (b - a) + plain[b:]
     found: list[_Cue] = []
     for status, pattern, blockable in _ZH_RE if lang == "zh" else _EN_RE:
         for m in pattern.finditer(masked):
             if status != "none":  # conditional forms ("if approved"): masked and dropped
-                blocked = blockable and _blocked(sentence, m.start(), lang)
+                blocked = blockable and _blocked(plain, m.start(), lang)
                 found.append(
                     _Cue(m.start(), m.end(), status, sentence[m.start() : m.end()], blocked)
                 )
             masked = masked[: m.start()] + "\0" * (m.end() - m.start()) + masked[m.end() :]
-    found = [c for c in found if not _purpose_of_application(sentence, c)]
+    found = [
+        c
+        for c in found
+        if not _purpose_of_application(sentence, c)
+        and not (c.status == CONTEXT and _NOT_AFTER.match(sentence[c.end :]))
+    ]
     return sorted(found, key=lambda c: c.start)
 
 
+_NOT_AFTER = re.compile(r"^\s*(?:not|never|no longer)\b|^\s*不", re.I)
 _PARTICIPATE = re.compile(
     r"^(?:participat|join|take part|took part|taking part|参与|参加|加入)", re.I
 )
@@ -447,6 +521,15 @@ def _purpose_of_application(sentence: str, cue: _Cue) -> bool:
 _NEGATED_SUBJECT = re.compile(r"^\W*(?:no|none|neither|not a single|not one)\b", re.I)
 
 
+_HOAX_EN = re.compile(r"\b(?:rumou?rs?|hoax|fake|fabricated|untrue|falsely)\b", re.I)
+_HOAX_ZH = re.compile(r"谣言|传言|不实|辟谣|伪造|虚假")
+
+
+_ZH_PERMISSION_CLAUSE = re.compile(
+    r"^(?:并|且|还|即|均|都)?(?:可|可以|能够|允许|准许)(?:在|于|开展|进行)"
+)
+
+
 def _blocked(sentence: str, cue_start: int, lang: str) -> bool:
     """Is the cue an intention / forecast / question / denial? Look back to its clause start."""
     if sentence.rstrip().endswith(("吗？", "？", "?")):
@@ -457,6 +540,12 @@ def _blocked(sentence: str, cue_start: int, lang: str) -> bool:
     before = sentence[:cue_start]
     starts = [m.end() for m in breaks.finditer(before)]
     window = before[starts[-1] if starts else 0 :][-40:]
+    if lang != "zh" and sentence[cue_start : cue_start + 3].lower() == "to ":
+        window += "to"  # "is seeking to apply": the cue's own "to" completes the blocker
+    if lang == "zh":
+        clause_start = max((m.end() for m in re.finditer(r"[，；。]", before)), default=0)
+        if _ZH_PERMISSION_CLAUSE.match(before[clause_start:]):
+            return True  # "…许可证，可在示范区内道路试运营": what a licence allows, not a fact
     blockers = _ZH_BLOCKERS if lang == "zh" else _EN_BLOCKERS
     return bool(blockers.search(window))
 
@@ -528,11 +617,64 @@ def gov_acronyms(text: str) -> frozenset[str]:
     return frozenset(m.group(1) for m in _GOV_ACRONYM_INTRO.finditer(text))
 
 
+# "Nansha district", "the district of Nansha": a place the model took for an organisation;
+# "Autopilot software": a product
+_PLACE_AFTER_EN = re.compile(
+    r"^['’]?s?\s+(?:district|county|city|province|prefecture|township|municipality|new area|"
+    r"software|app|apps|sedans?|SUVs?|chips?)\b",
+    re.I,
+)
+_PLACE_BEFORE_EN = re.compile(
+    r"\b(?:district|county|city|province|prefecture|township|municipality) of\s+(?:the\s+)?$", re.I
+)
+
+
+_TRAILING_CONJUNCTION = re.compile(r"(?:\s+(?:and|or|&)|,)$")
+
+
+_LEADING_FUNCTION_WORD = re.compile(
+    r"^(?:Besides|Unlike|Like|Including|With|After|Before|While|Although|Except|Apart from)\s+"
+)
+
+
+def _trim_conjunction(m: TaggedMention) -> TaggedMention:
+    """ "Kestrel Auto and", "Besides Hexa Payments" (a span the model ran into the list's "and"
+    or the sentence's first word): the name alone."""
+    if m.entity is not None:
+        return m
+    cut = _TRAILING_CONJUNCTION.search(m.surface)
+    if cut:
+        m = replace(m, surface=m.surface[: cut.start()], end=m.end - (len(m.surface) - cut.start()))
+    lead = _LEADING_FUNCTION_WORD.match(m.surface)
+    if lead and len(m.surface) > lead.end():
+        m = replace(m, surface=m.surface[lead.end() :], start=m.start + lead.end())
+    return m
+
+
+_CAPITALISED_NAME = r"(?:[A-Z][\w&.'’-]*\s+)+[A-Z][\w&.'’-]*"
+_NAME_PAIR = re.compile(rf"^({_CAPITALISED_NAME}) and ({_CAPITALISED_NAME})$")
+
+
+def _split_pair(m: TaggedMention) -> list[TaggedMention]:
+    """ "Oaktree Capital and Crédit Agricole CIB" as one span: two names of two words or more
+    each are two firms ("Procter and Gamble" stays one)."""
+    pair = _NAME_PAIR.match(m.surface) if m.entity is None and m.label == "ORG" else None
+    if not pair:
+        return [m]
+    left, right = pair.group(1), pair.group(2)
+    return [
+        replace(m, surface=left, end=m.start + len(left)),
+        replace(m, surface=right, start=m.start + pair.start(2)),
+    ]
+
+
 def firm_candidates(sentence: str, mentions: list[TaggedMention], lang: str) -> list[_Firm]:
     """Stage 1: the firms of one sentence, in order (offsets relative to the sentence)."""
     ordered = sorted(mentions, key=lambda m: m.start)
     base = ordered[0].sentence_start if ordered else 0
-    firms = [m for m in ordered if _is_firm_name(m)]
+    firms = [
+        part for m in ordered if _is_firm_name(m) for part in _split_pair(_trim_conjunction(m))
+    ]
     places = [m for m in ordered if _maybe_firm_place(m)]
     if places and firms:
         gap_re = _LIST_GAP_ZH if lang == "zh" else _LIST_GAP_EN
@@ -551,9 +693,24 @@ def firm_candidates(sentence: str, mentions: list[TaggedMention], lang: str) -> 
                         changed = True
                         break
         firms = sorted(chosen, key=lambda m: m.start)
-    out = [_Firm(m, m.start - base, m.end - base) for m in firms]
+    out = [
+        _Firm(m, m.start - base, m.end - base)
+        for m in firms
+        if m.entity
+        or not (
+            _PLACE_AFTER_EN.match(sentence[m.end - base :])
+            or _PLACE_BEFORE_EN.search(sentence[: m.start - base])
+        )
+    ]
     if lang == "zh" and out:
         out = _expand_zh_lists(sentence, out, base)
+        out = _units_of_parents_zh(sentence, out)
+        out = [
+            f
+            for f in out
+            if f.mention.entity
+            or not re.match(r"(?:试点|项目|计划|市场|行业|领域|产业|板块)", sentence[f.end :])
+        ]
     elif out:
         out = _expand_en_lists(sentence, out, base)
     return out
@@ -570,6 +727,84 @@ _EN_NOT_NAME = re.compile(
     r"He|She|We|January|February|March|April|May|June|July|August|September|October|November|"
     r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mr|Ms|Dr)\b"
 )
+
+
+_EN_INTRODUCED = re.compile(
+    rf"\b(?:including|such as|include[sd]?|namely|among them)\s+(?:[a-z][\w-]*\s+){{0,4}}"
+    rf"({_EN_NAME}(?:(?:,\s+|,?\s+and\s+)(?:[a-z][\w-]*\s+){{0,3}}{_EN_NAME})*)"
+)
+_EN_INTRODUCED_SPLIT = re.compile(
+    r",\s+(?:and\s+)?(?:[a-z][\w-]*\s+){0,3}|,?\s+and\s+(?:[a-z][\w-]*\s+){0,3}"
+)
+
+
+_EN_SUFFIXED = re.compile(
+    r"\b(?:[A-Z][\w&.'’-]*\s+){1,4}(?:Holdings|Group|Pte|Ltd|Limited|Inc|Corp|Corporation|Co|PLC|Plc|"
+    r"AG|SE|LLC|GmbH|Securities|Capital|Motors|Technologies|Technology|Aviation|Airlines|Hospital|"
+    r"Insurance|Fund Management|Asset Management|Investments|Bank)\b(?:\.(?=\s|$))?"
+)
+
+
+_CUE_OWNER_EN = re.compile(r"((?:[A-Z][\w&.-]*\s+){0,3}[A-Z][\w&.-]*)['’]s? ")
+
+
+_NAME_AFTER_CUE_EN = re.compile(rf"\s+((by|from)\s+)?(?:the\s+)?({_EN_NAME})")
+
+
+def _suffixed_names_en(sentence: str, base: int) -> list[_Firm]:
+    """Capitalised names ending in a legal or trade suffix (Holdings, Pte, Aviation, Bank …),
+    without a place's possessive before them ("Singapore’s") and passing the firm tests."""
+    out = []
+    for m in _EN_SUFFIXED.finditer(sentence):
+        a, surface = m.start(), m.group()
+        if re.search(r"(?:[A-Z][\w&.'’-]*|of|and|&|the)\s+$", sentence[:a]) or re.match(
+            r"\s+(?:[A-Z]|of\b|&)", sentence[m.end() :]
+        ):
+            continue  # part of a longer name ("Ministry of … Information Technology")
+        first = re.match(r"(\S+?)['’]s\s+", surface)
+        if first and (_is_place_name(first.group(1)) or first.group(1).upper() == first.group(1)):
+            a += first.end()
+            surface = surface[first.end() :]
+        if _EN_NOT_NAME.match(surface) or len(surface.split()) < 2:
+            continue
+        firm = _structural_firm(sentence, a, a + len(surface), base, surface)
+        if firm:
+            out.append(firm)
+    return out
+
+
+# what follows a whole list item: a delimiter, the end, or the list's verb
+_ITEM_END_EN = re.compile(
+    r"^(?:\s*(?:[,;.:)]|—|--|$)|\s+(?:and|or|as well as|to|have|has|are|were|was|is|which|who)\b)"
+)
+
+
+def _introduced_names_en(sentence: str, base: int) -> list[_Firm]:
+    """Capitalised names after "including", "such as", "include" (with a lower-case descriptor
+    before each: "heavy-duty truckmaker Hexa Trucks and Lumen Bus"), kept when they pass the
+    firm tests; for list sentences with no recognised firm."""
+    out: list[_Firm] = []
+    for m in _EN_INTRODUCED.finditer(sentence):
+        pos = m.start(1)
+        for piece in _EN_INTRODUCED_SPLIT.split(m.group(1)):
+            a = sentence.find(piece, pos)
+            if a < 0 or not piece:
+                continue
+            pos = a + len(piece)
+            a += len(piece) - len(piece.lstrip())
+            surface = piece.strip()
+            if surface.endswith(".") and not _ABBREVIATION_END.search(surface):
+                surface = surface[:-1]
+            if (
+                _EN_NOT_NAME.match(surface)
+                or re.search(r"['’]s?$", surface)
+                or not _ITEM_END_EN.match(sentence[a + len(surface) :])
+            ):
+                continue
+            firm = _structural_firm(sentence, a, a + len(surface), base, surface)
+            if firm:
+                out.append(firm)
+    return out
 
 
 def _structural_firm(sentence: str, a: int, b: int, base: int, surface: str) -> _Firm | None:
@@ -622,13 +857,95 @@ _ZH_ITEM_LEAD = re.compile(
     r"^.*(?:包括|分别是|分别为|如下|为|是|有(?!限)|了|的|向|对|给|由|在|将|把|同意)"
 )
 _ZH_ITEM_TAIL = re.compile(
-    r"(?:颁发|颁|发放|授予|批准|获得|获批|获颁|入选|进入|提交|组成|参与|共|均|已|等).*$"
+    r"(?:颁发|颁|发放|授予|批准|获得|获批|获颁|入选|进入|提交|组成|参与|共|均|已|等|合资|共同|联合|出资|发起)"
+    r".*$"
 )
 
 
+_ZH_LAST_ITEM_TAIL = re.compile(
+    r"(?:为|是|成为|作为|分别|先后|相继|颁发|颁|发放|授予|批准|获得|获批|获颁|入选|入围|进入|提交|组成|参与|"
+    r"共|均|已|等|都|在内).*$"
+)
 _NOT_A_ZH_ITEM = re.compile(
     r"\d+家|[部委局]$|^(?:首批|第.批|本批|其中)|申请|获|提交|表示|预计|将|已|的|了|于"
 )
+
+
+_UNIT_OF_ZH = re.compile(r"^\s*(?:旗下|下属|控股的|的子公司|子公司|全资子公司)[^，。；、]{0,20}$")
+
+
+def _units_of_parents_zh(sentence: str, firms: list[_Firm]) -> list[_Firm]:
+    """ "百度旗下出行服务平台萝卜快跑": an unlinked unit or brand named after 旗下 stands for the
+    recognised firm before it (the claim is the group's)."""
+    out = list(firms)
+    for i, f in enumerate(out):
+        if f.mention.entity or i == 0:
+            continue
+        parent = out[i - 1]
+        if parent.mention.entity and _UNIT_OF_ZH.match(sentence[parent.end : f.start]):
+            out[i] = _Firm(parent.mention, f.start, f.end)
+    return out
+
+
+_ZH_CLAUSE_START = re.compile(r"[，。；：！？（）“”《》]")
+_ZH_SUBJECT_LEAD = re.compile(
+    r"^(?:\d{1,4}年)?(?:\d{1,2}月)?(?:\d{1,2}日)?(?:近日|日前|此前|目前|随后|同时|其中|今年|去年|当天|"
+    r"昨天|今天|此外|另外|据悉|据了解|同年\d*月份?)?"
+)
+_ZH_SUBJECT_TAIL = re.compile(
+    r"(?:已经|已|均|都|也|先后|相继|分别|正式|率先|首先|此前|近日|日前|共同|联合|还|则|亦|主动|"
+    r"(?:在|于)[^，。；、与和]{1,12})+$"
+)
+_ZH_SUBJECT_SPLIT = re.compile(r"、|与|和|及|以及")
+# words of a clause that is no list of names (generic nouns, pronouns, verbs, measure words)
+_NOT_A_ZH_NAME = re.compile(
+    r"[的了在将对向被把从由以其该这那此各每我你他她它们吗呢吧个款辆项家位名批次是为有]|部门|政府|监管|机构|企业|"
+    r"^.{0,2}(?:公司|银行)$|^公司|外资|内资|民营|国有|车企|券商|平台|用户|市场|行业|双方|各方|多家|申请|项目|产品|车型|"
+    r"方案|业务|资格|牌照|许可|试点|城市|地区|省|市|区|县|国|记者|专家|人士|消息|报道|数据|文件|通知"
+)
+_ZH_FIRM_SUFFIX = re.compile(
+    r"(?:基金|银行|证券|集团|公司|科技|汽车|资本|控股|保险|航空|医院|智行|智驾|出行|物流|支付|资管|投资|"
+    r"网络|通信|能源|药业|医药|生物|动力|电子|信息|数科|金融)$"
+)
+_GIVER_CUE_ZH = re.compile(r"^(?:批准|核准|颁发|发放|同意|准予|颁)")
+
+
+def _zh_cue_subjects(sentence: str, firms: list[_Firm], cues: list[_Cue], base: int) -> list[_Firm]:
+    """Names the model missed (贝莱德与路博迈已提交…申请, 贝莱德基金成为首家…): the subject of a
+    live cue, when its clause holds no recognised firm. A list of two or more short names, or one
+    name with a firm's suffix (基金, 银行, 科技 …); generic nouns, pronouns and verbs rule a clause
+    out, and a giver's cue (批准, 颁发) has the authority as its subject."""
+    out: list[_Firm] = []
+    for cue in cues:
+        if cue.blocked or cue.status == CONTEXT or _GIVER_CUE_ZH.match(cue.text):
+            continue
+        starts = [m.end() for m in _ZH_CLAUSE_START.finditer(sentence, 0, cue.start)]
+        a = starts[-1] if starts else 0
+        if any(a <= f.start < cue.start for f in firms + out):
+            continue
+        clause = sentence[a : cue.start]
+        lead = _ZH_SUBJECT_LEAD.match(clause)
+        a += lead.end() if lead else 0
+        clause = sentence[a : cue.start]
+        tail = _ZH_SUBJECT_TAIL.search(clause)
+        b = a + (tail.start() if tail else len(clause))
+        if b - a < 2:
+            continue
+        items, pos = [], a
+        for piece in _ZH_SUBJECT_SPLIT.split(sentence[a:b]):
+            items.append((pos, pos + len(piece)))
+            pos += len(piece)
+            m = _ZH_SUBJECT_SPLIT.match(sentence, pos)
+            pos += len(m.group()) if m else 0
+        names = [sentence[x:y] for x, y in items]
+        if any(not 2 <= len(n) <= 10 or _NOT_A_ZH_NAME.search(n) for n in names):
+            continue
+        if len(names) == 1 and not _ZH_FIRM_SUFFIX.search(names[0]):
+            continue
+        found = [_structural_firm(sentence, x, y, base, sentence[x:y]) for x, y in items]
+        if all(found):
+            out += [f for f in found if f]
+    return out
 
 
 def _expand_zh_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm]:
@@ -638,24 +955,42 @@ def _expand_zh_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm
     for run in _ZH_LIST_RUN.finditer(sentence):
         items = []
         pos = run.start()
-        for piece in re.split(r"(、|以及|和|与|及)", run.group()):
+        pieces = re.split(r"(、|以及|和|与|及)", run.group())
+        wordy: set[int] = set()
+        for n, piece in enumerate(pieces):
             if piece in {"、", "以及", "和", "与", "及"}:
                 pos += len(piece)
                 continue
             start, end = pos, pos + len(piece)
+            raw_start, raw_end = start, end
+            if n == len(pieces) - 1 and n > 0:  # the last item: its verb first ("立业为主发起人")
+                tail = _ZH_LAST_ITEM_TAIL.search(piece)
+                if tail:
+                    piece = piece[: tail.start()]
+                    end = start + tail.start()
             lead = _ZH_ITEM_LEAD.match(piece)
             if lead:
                 start += lead.end()
             tail = _ZH_ITEM_TAIL.search(sentence[start:end])
             if tail:
                 end = start + tail.start()
+            if not any(f.start < end and start < f.end for f in out) and any(
+                f.start < raw_end and raw_start < f.end for f in out
+            ):
+                # cutting the lead or the verb cut a recognised firm away ("摩根大通先后向…提交了
+                # 设立…"): what is left is no name
+                wordy.add(len(items))
             items.append((start, end))
-            pos += len(piece)
-        known = [i for i, (a, b) in enumerate(items) if any(f.start < b and a < f.end for f in out)]
+            pos = raw_end
+        known = [
+            i
+            for i, (a, b) in enumerate(items)
+            if i not in wordy and any(f.start < b and a < f.end for f in out)
+        ]
         if not known or len(items) < 2:
             continue
-        for a, b in items:
-            if b - a < 2 or any(f.start < b and a < f.end for f in out):
+        for n, (a, b) in enumerate(items):
+            if b - a < 2 or n in wordy or any(f.start < b and a < f.end for f in out):
                 continue
             surface = sentence[a:b].strip("（）() ")
             firm = _structural_firm(sentence, a, b, base, surface)
@@ -696,7 +1031,21 @@ def _role_excluded(
     after = sentence[firm.end : firm.end + 30]
     zh = lang == "zh"
     if (_ROLE_BEFORE_ZH if zh else _ROLE_BEFORE_EN).search(before):
+        unnamed = None if zh else _UNNAMED_UNIT_OF_EN.search(sentence[: firm.start])
+        if not (unnamed and not unnamed.group(1)):
+            return True
+        # "The Shanghai-based subsidiary of Unity requested permits": an unnamed unit stands
+        # for its parent, which is then the claimant (not "Unity Shanghai, a unit of Unity")
+    if not zh and _PARTNER_SPAN_EN.search(sentence[: firm.start]):
         return True
+    if zh and (
+        re.match(
+            r"^(?:(?:和|与|及|、)[^，。；、和与及]{2,14})*(?:的)?(?:合作伙伴|合作方|客户|供应商|股东|竞争对手|对手)",
+            after,
+        )
+        or (re.search(r"[与同和跟]$", before) and re.match(r"^[^，。；]{0,8}?(?:签约|签署)", after))
+    ):
+        return True  # "中国联通的合作伙伴", "与中国联通首批签约的企业": partners, not claimants
     if zh and re.search(r"在[^，。；]*$", before) and re.match(r"^[^，。；]*?下[，,]", after):
         return True  # "在宁德时代的技术支持下，…": a supporter, not the claimant
     if not zh and _SAID_BEFORE.search(before) and re.match(r"^\s*(?:[,.;]|$)", after):
@@ -738,9 +1087,15 @@ _LEADING_SUBORDINATE = re.compile(
 )
 
 
+_ZH_LIST_OPENER = re.compile(r"(?:分别(?:是|为)|如下|名单为)[：:]")
+
+
 def _segments(sentence: str, lang: str) -> list[tuple[int, int]]:
     strong = _STRONG_ZH if lang == "zh" else _STRONG_EN
     cuts = [0] + [m.start() for m in strong.finditer(sentence)] + [len(sentence)]
+    opener = _ZH_LIST_OPENER.search(sentence) if lang == "zh" else None
+    if opener:  # "分别是：A为主发起人，…；B为主发起人，…": the semicolons separate the items
+        cuts = [c for c in cuts if c <= opener.start() or sentence[c : c + 1] not in {"；", ";"}]
     lead = _LEADING_SUBORDINATE.match(sentence) if lang == "en" else None
     if lead:  # "While A has approval, B is still ..." : the comma ends A's clause
         cuts = sorted({c for c in cuts if c == 0 or c >= lead.end()} | {lead.end()})
@@ -907,7 +1262,36 @@ _GIVING = {
     "include",
     "list",
 }
-_REPORTING = {"say", "tell", "note", "add", "accord", "report", "estimate", "cite", "quote"}
+# ("add" is left out: "added 200 million dollars" is no speech)
+_REPORTING = {"say", "tell", "note", "accord", "report", "estimate", "cite", "quote"}
+
+
+def _verb_forms(base: str) -> set[str]:
+    stem = base[:-1] if base.endswith("e") else base
+    forms = {base, base + "s", stem + "ed", stem + "ing"}
+    if base.endswith("y"):
+        forms |= {base[:-1] + "ies", base[:-1] + "ied"}
+    return forms
+
+
+_IRREGULAR = {
+    "said": "say",
+    "told": "tell",
+    "gave": "give",
+    "given": "give",
+    "chose": "choose",
+    "chosen": "choose",
+    "according": "accord",
+}
+_LEMMAS = {
+    form: base for base in _GIVING | _REPORTING | {"apply"} for form in _verb_forms(base)
+} | _IRREGULAR
+
+
+def _lemma(token) -> str:  # type: ignore[no-untyped-def]
+    """The pipeline runs without its lemmatizer (speed): the base form of the verbs the roles
+    read, from their inflections."""
+    return token.lemma_.lower() or _LEMMAS.get(token.lower_, token.lower_)
 
 
 def _parse_roles(
@@ -943,7 +1327,7 @@ def _parse_roles(
             if verb.pos_ in {"VERB", "AUX"} or verb.head.i == verb.i:
                 break
             verb = verb.head
-        giver = verb.lemma_.lower() in _GIVING
+        giver = _lemma(verb) in _GIVING
         for child in verb.children:
             if child.dep_ == "nsubjpass" or (child.dep_ == "nsubj" and not giver):
                 add(child)
@@ -955,7 +1339,7 @@ def _parse_roles(
                         add(grandchild)
             elif child.dep_ == "agent":
                 for grandchild in child.children:
-                    if grandchild.dep_ == "pobj" and verb.lemma_.lower().startswith("appl"):
+                    if grandchild.dep_ == "pobj" and _lemma(verb).startswith("appl"):
                         add(grandchild)  # "applied for by Changan"
     for firm in firms:
         span = doc.char_span(firm.start, firm.end, alignment_mode="expand")
@@ -970,7 +1354,7 @@ def _parse_roles(
         path.append(node)
         for a, b in zip(path, path[1:], strict=False):
             if (
-                b.lemma_.lower() in _REPORTING
+                _lemma(b) in _REPORTING
                 and a.dep_ in {"nsubj", "pobj", "agent"}
                 and not _says_of_itself(b)
             ):
@@ -992,9 +1376,14 @@ def _parse_roles(
 
 
 def _says_of_itself(verb) -> bool:  # type: ignore[no-untyped-def]
-    """ "BMW said it had received a licence": the speaker reports its own status."""
+    """ "BMW said it had received a licence", "… said its unit had applied": the speaker reports
+    its own status."""
     return any(
-        t.dep_ in {"nsubj", "nsubjpass"} and t.lower_ in {"it", "they", "we"}
+        t.dep_ in {"nsubj", "nsubjpass"}
+        and (
+            t.lower_ in {"it", "they", "we"}
+            or any(p.dep_ == "poss" and p.lower_ in {"its", "their", "our"} for p in t.children)
+        )
         for child in verb.children
         if child.dep_ == "ccomp"
         for t in child.children
@@ -1157,15 +1546,62 @@ def extract_claims(
     since_context = 99
     for sent in sentences:
         sentence = sent.folded
-        cues = _cues(sentence, lang)
         firms = [
             f
             for f in firm_candidates(sentence, sent.mentions, lang)
             if f.mention.surface not in document_gov
         ]
+        cues = _cues(sentence, lang, [(f.start, f.end) for f in firms])
+        stage = "attach"
+        if lang == "zh" and cues:
+            subjects = _zh_cue_subjects(sentence, firms, cues, sent.start)
+            if subjects:
+                firms = sorted(firms + subjects, key=lambda f: f.start)
+                stage = "attach-parse"
+        elif lang == "en" and (
+            any(not c.blocked for c in cues) or (context_status is not None and since_context < 2)
+        ):
+            # "Participating makers include truckmaker Hexa Trucks and Lumen Bus": names after
+            # a list's opening word that the model missed
+            introduced = [
+                f
+                for f in _introduced_names_en(sentence, sent.start)
+                if not any(g.start < f.end and f.start < g.end for g in firms)
+            ]
+            firms = sorted(firms + introduced, key=lambda f: f.start)
+        if lang == "en":
+            # "approved S&P China’s registration application": the owner named inside the cue
+            for c in cues:
+                after = _NAME_AFTER_CUE_EN.match(sentence, c.end) if c.status == "applied" else None
+                # "a filing by Lark Pay", "applications submitted by Kestrel": the applicant
+                if (
+                    after
+                    and not c.blocked
+                    and (c.text.endswith((" by", " from")) or after.group(2))
+                ):
+                    a, b = after.start(3), after.end(3)
+                    if not any(g.start < b and a < g.end for g in firms):
+                        firm = _structural_firm(sentence, a, b, sent.start, after.group(3))
+                        if firm and _ITEM_END_EN.match(sentence[b:]):
+                            firms = sorted([*firms, firm], key=lambda f: f.start)
+                owner = _CUE_OWNER_EN.match(c.text)
+                if owner and not c.blocked and c.status == "applied":
+                    a, b = c.start, c.start + len(owner.group(1))
+                    if not any(g.start < b and a < g.end for g in firms):
+                        firm = _structural_firm(sentence, a, b, sent.start, owner.group(1))
+                        if firm:
+                            firms = sorted([*firms, firm], key=lambda f: f.start)
+        if lang == "en" and any(not c.blocked and c.status != CONTEXT for c in cues):
+            # "Perennial Holdings Pte.", "Guangdong EHang General Aviation": a legal or trade
+            # suffix makes a name the model missed a firm
+            suffixed = [
+                f
+                for f in _suffixed_names_en(sentence, sent.start)
+                if not any(g.start < f.end and f.start < g.end for g in firms)
+            ]
+            firms = sorted(firms + suffixed, key=lambda f: f.start)
         excluded = _excluded_roles(sentence, firms, lang)
         live = [c for c in cues if not c.blocked]
-        stage = "attach"
         if (
             lang == "en"
             and use_parser
@@ -1210,17 +1646,47 @@ def extract_claims(
                 and not negation.search(sentence)
                 and not (_ZH_BLOCKERS if lang == "zh" else _EN_BLOCKERS).search(sentence)
                 and not (lang == "en" and _HEARSAY_EN.search(sentence))
+                and not (_HOAX_ZH if lang == "zh" else _HOAX_EN).search(sentence)
                 and (list_re.search(sentence) or _verbless_list(sentence, firms))
             ):
+                # a list after a colon is the colon's; a firm before it is the subject of a verb
+                # of its own ("PayPal is entering a market dominated by two giants: A and B"),
+                # unless it is all that precedes the colon (an entry "BYD: the company that …")
+                colon = _COLON_LIST.search(sentence)
+                lo, hi = 0, len(sentence)
+                if colon and not _verbless_list(sentence, firms):
+                    head = [f for f in firms if f.start < colon.start()]
+                    if not head and _COLON_INTRO.search(sentence[: colon.start()]):
+                        lo = colon.end()
+                    elif not head:
+                        lo = hi = -1
+                    elif (
+                        len(head) == 1
+                        and not sentence[: head[0].start].strip(" *-•·\t")
+                        and (not sentence[head[0].end : colon.start()].strip())
+                    ):
+                        hi = colon.start()
+                    else:
+                        lo = hi = -1
+                elif not _verbless_list(sentence, firms):
+                    opening = _LIST_OPENING.search(sentence)
+                    if opening:  # the list is what follows "including" / 包括
+                        lo = opening.end()
                 for i, firm in enumerate(firms):
-                    if i not in excluded:
+                    if i not in excluded and lo <= firm.start < hi:
                         found_here.append((firm.mention, context_status, "", "propagate"))
         elif live and context_firms and since_context <= 2:
             # an anaphor hands the cue to the context's firms ("the above applications were
             # approved")
             anaphor = _ANAPHOR_ZH if lang == "zh" else _ANAPHOR_EN
             real = [c for c in live if c.status != CONTEXT]
-            if real and anaphor.search(sentence[: real[0].start + 1]):
+            single = (
+                lang == "en"
+                and len({_firm_key(m) for m in context_firms}) == 1
+                and real
+                and _SINGULAR_ANAPHOR_EN.match(sentence[: real[0].start])
+            )
+            if real and (single or anaphor.search(sentence[: real[0].start + 1])):
                 for m in context_firms:
                     for cue in real:
                         found_here.append((m, cue.status, cue.text, "propagate"))
@@ -1264,6 +1730,17 @@ _SELECTED = re.compile(
 _HEARSAY_EN = re.compile(r"\b(?:said to|candidates?|next|reportedly|rumou?red|tipped)\b", re.I)
 _LIST_OF_PILOTS = re.compile(
     r"batch|list|cohort|participants|participating|consortia|首批|第一批|第二批|第三批|本批|名单|分别",
+    re.I,
+)
+
+
+_COLON_LIST = re.compile(r"[:：]\s*")
+_LIST_OPENING = re.compile(r"\b(?:including|such as)\b|包括|如下", re.I)
+# what a colon that opens a list of claimants ends ("The approved firms are:", "名单如下：")
+_COLON_INTRO = re.compile(
+    r"(?:\b(?:include[sd]?|including|are|were|as follows|following|list|batch|group|round|namely|"
+    r"participants|members|applicants|companies|firms|banks|carmakers|automakers|institutions|"
+    r"enterprises|operators|consortia|them)|包括|如下|名单|分别(?:是|为)|有|为|是|企业|机构|公司)\W*$",
     re.I,
 )
 
