@@ -89,6 +89,7 @@ class PageJob:
     canonical_url: str
     discovery: dict[str, Any]
     raws: list[RawPage]
+    source_id: int | None = None  # the stored page's (jobs built outside `process` have none)
 
 
 @dataclass
@@ -333,6 +334,7 @@ class _Queue:
                     page.canonical_url,
                     dict(page.discovery or {}),
                     raws,
+                    page.source_id,
                 )
             )
         return jobs
@@ -600,22 +602,16 @@ def _write(
     """A batch's results: written together (a few statements for the whole batch); if that
     fails, page by page, each in a savepoint, so that one page's failure stores nothing derived
     for it, marks it and leaves the rest of the batch stored."""
-    sources = dict(
-        s.execute(
-            select(FetchedPage.id, FetchedPage.source_id).where(
-                FetchedPage.id.in_([j.id for j in jobs])
-            )
-        ).all()
-    )
     items: list[tuple[PageJob, PageResult]] = []
     for job, outcome in zip(jobs, outcomes, strict=True):
         if outcome.error is not None:
             _fail(s, summary, job, outcome.error)
             continue
         assert outcome.doc is not None and outcome.classification is not None
+        assert job.source_id is not None
         item = PageResult(
             job.id,
-            sources[job.id],
+            job.source_id,
             outcome.doc,
             outcome.mentions,
             outcome.tagger_version,

@@ -9,7 +9,7 @@ import itertools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import IO, Any
 
 from sqlalchemy import Connection, Select, String, case, func, literal, or_, select, type_coerce
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
 from extract.dates import BEIJING, beijing_to_utc
-from storage.models import Document, Entity, EntityAlias, Mention, Source
+from storage.models import Document, Entity, EntityAlias, Mention, Source, UTCDateTime
 
 MENTION_COLUMNS = [
     "entity",
@@ -167,16 +167,15 @@ def iter_mention_rows(
     """Mentions as plain tuples in MENTION_COLUMNS order, streamed (a server-side cursor on
     PostgreSQL), ``published_at`` as ISO 8601 UTC. The export's path: rows are read in batches
     with no per-row ORM or type processing, and the date is converted once per document."""
-    q = mentions_query(f, resolve_entity(session, f.entity) if f.entity else None)
-    published = q.selected_columns.published_at
-    columns = []
-    for c in q.selected_columns:
-        if c is published:
+
+    def column(c: Any) -> Any:
+        if c.name == "published_at":
             # the raw column: SQLite gives its stored text, PostgreSQL an aware datetime; both
             # become ISO text below, once for each run of rows of the same document
-            c = type_coerce(published, NullType()).label("published_at")
-        columns.append(c)
-    q = q.with_only_columns(*columns, maintain_column_froms=True)
+            return type_coerce(c, NullType()).label("published_at")
+        return c
+
+    q = _mentions_select(session, f, column)
     if limit:
         q = q.limit(limit)
     at = MENTION_COLUMNS.index("published_at")
@@ -221,13 +220,20 @@ def _raw_batches(conn: Connection, q: Select[Any], batch: int) -> Iterator[Seque
         cursor.close()
 
 
+def _mentions_select(session: Session, f: MentionFilter, column: Any) -> Select[Any]:
+    """The mentions query of ``f`` with each selected column passed through ``column``
+    (same joins, filters and order)."""
+    q = mentions_query(f, resolve_entity(session, f.entity) if f.entity else None)
+    return q.with_only_columns(*(column(c) for c in q.selected_columns), maintain_column_froms=True)
+
+
 def _iso_utc(raw: Any) -> str:
+    """``iso`` of a raw stored time (SQLite's text, PostgreSQL's datetime), read as the
+    UTCDateTime column type reads it (a time without an offset is UTC)."""
     if raw is None:
         return ""
     value = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
-    if value.tzinfo is None:  # SQLite keeps UTC without an offset
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat()
+    return iso(UTCDateTime().process_result_value(value, None))
 
 
 def count_mentions(session: Session, f: MentionFilter) -> int:
@@ -380,30 +386,30 @@ def copy_mentions_csv(session: Session, f: MentionFilter, out: IO[str]) -> int |
     conn = session.connection()
     if conn.dialect.driver != "psycopg":
         return None
-    q = mentions_query(f, resolve_entity(session, f.entity) if f.entity else None)
-    columns = []
-    for c in q.selected_columns:
+
+    def column(c: Any) -> Any:
         if c.name == "published_at":
             utc = func.timezone("UTC", c)
             fraction = func.to_char(utc, "US")
-            c = case(
+            return case(
                 (c.is_(None), None),
                 else_=func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS')
                 + case((fraction != "000000", "." + fraction), else_="")
                 + "+00:00",
             )
-        elif c.name in TEXT_COLUMNS:
-            c = case(
+        if c.name in TEXT_COLUMNS:
+            return case(
                 (
                     func.substr(c, 1, 1).in_(_FORMULA_START),
                     literal("'", String) + c,
                 ),
                 else_=func.nullif(c, ""),
             )
-        elif isinstance(c.type, String):
-            c = func.nullif(c, "")
-        columns.append(c)
-    q = q.with_only_columns(*columns, maintain_column_froms=True)
+        if isinstance(c.type, String):
+            return func.nullif(c, "")
+        return c
+
+    q = _mentions_select(session, f, column)
     compiled = q.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(MENTION_COLUMNS)

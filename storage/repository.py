@@ -145,6 +145,18 @@ def _derived_fields(item: PageResult) -> dict[str, Any]:
     )
 
 
+@dataclass
+class _Step:
+    """What ``_save_round`` does with one document: its id (None: inserted now), the version it
+    has after the write, the time its claims are reported at, and its fields when a version row
+    is added (new document or new content)."""
+
+    doc_id: int | None
+    version: int
+    reported_at: datetime | None
+    fields: dict[str, Any] | None
+
+
 def _save_round(
     session: Session, items: list[PageResult], entity_ids: dict[str, int], names: dict[str, str]
 ) -> list[Saved]:
@@ -163,7 +175,7 @@ def _save_round(
         )
     }
     inserts, changed_rows, same_rows, version_rows = [], [], [], []
-    plan: list[tuple[int | None, int, bool, datetime | None]] = []  # id, version, changed, time
+    plan: list[_Step] = []
     for item in items:
         doc = item.doc
         fields = _document_fields(item)
@@ -182,7 +194,7 @@ def _save_round(
                     **derived,  # the document's extra holds the counts, the version's not
                 }
             )
-            plan.append((None, 1, True, fields["published_at"]))
+            plan.append(_Step(None, 1, fields["published_at"], fields))
         elif cur.content_hash != doc.content_hash:
             version = cur.version + 1
             changed_rows.append(
@@ -195,7 +207,7 @@ def _save_round(
                     **derived,
                 }
             )
-            plan.append((cur.id, version, True, fields["published_at"]))
+            plan.append(_Step(cur.id, version, fields["published_at"], fields))
         else:
             same_rows.append(
                 dict(
@@ -206,7 +218,7 @@ def _save_round(
                     **derived,
                 )
             )
-            plan.append((cur.id, cur.version, False, cur.published_at))
+            plan.append(_Step(cur.id, cur.version, cur.published_at, None))
     new_ids: dict[str, int] = {}
     if inserts:
         returned = session.execute(
@@ -220,15 +232,19 @@ def _save_round(
         if rows:  # UPDATE by primary key, executemany
             session.execute(update(Document), rows)
     results: list[Saved] = []
-    old_ids = [doc_id for doc_id, _v, _c, _t in plan if doc_id is not None]
-    for item, (doc_id, version, changed, _t) in zip(items, plan, strict=True):
-        new = doc_id is None
-        doc_id = new_ids[item.doc.canonical_url] if new else doc_id
+    old_ids = [step.doc_id for step in plan if step.doc_id is not None]
+    for item, step in zip(items, plan, strict=True):
+        new = step.doc_id is None
+        doc_id = new_ids[item.doc.canonical_url] if new else step.doc_id
         assert doc_id is not None
-        results.append(Saved(doc_id, version, changed, new, len(item.mentions), len(item.claims)))
-        if changed:
-            fields = _document_fields(item)
-            version_rows.append(dict(document_id=doc_id, version=version, created_at=now, **fields))
+        changed = step.fields is not None
+        results.append(
+            Saved(doc_id, step.version, changed, new, len(item.mentions), len(item.claims))
+        )
+        if step.fields is not None:
+            version_rows.append(
+                dict(document_id=doc_id, version=step.version, created_at=now, **step.fields)
+            )
     if version_rows:
         session.execute(insert(DocumentVersion), version_rows)
     # mentions and claims: derived data, replaced
@@ -248,7 +264,7 @@ def _save_round(
             previous.setdefault(tuple(row[:5]), row.created_at)
         session.execute(delete(Claim).where(Claim.document_id.in_(old_ids)))
     mention_rows, claim_rows = [], []
-    for item, saved, (_id, _v, _c, reported_at) in zip(items, results, plan, strict=True):
+    for item, saved, step in zip(items, results, plan, strict=True):
         mention_rows.extend(
             dict(
                 document_id=saved.document_id,
@@ -282,7 +298,7 @@ def _save_round(
                     evidence=c.evidence,
                     stage=c.stage,
                     cue=c.cue[:200],
-                    reported_at=reported_at,
+                    reported_at=step.reported_at,
                     extractor_version=CLAIMS_VERSION,
                     created_at=previous.get(key) or now,
                 )

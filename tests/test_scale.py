@@ -136,6 +136,14 @@ def test_three_workers_crawl_and_process_each_page_once(
     )
     assert crawled == {"crawl chinadaily": 1, "crawl xinhua": 1, "crawl miit": 1}, crawled
     # every stored page (article, continuation page, attachment) was fetched once
+    _assert_fetched_once(db_url, mirrors)
+    # each page processed by exactly one of them
+    _assert_processed_once(outputs, n_pages)
+
+
+def _assert_fetched_once(db_url: str, mirrors: dict) -> None:
+    """Every stored page (article, continuation page, attachment) was requested from its mirror
+    once, whoever stored it."""
     db = Database(db_url)
     with db.session() as s:
         stored = s.scalars(select(FetchedPage.url)).all()
@@ -144,7 +152,10 @@ def test_three_workers_crawl_and_process_each_page_once(
         parts = urlsplit(url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         assert mirrors[parts.hostname].requests.count(path) == 1, url
-    # each page processed by exactly one of them
+
+
+def _assert_processed_once(outputs: list[tuple[str, str]], n_pages: int) -> None:
+    """Each of the n_pages pages was processed by exactly one of the processes (their logs)."""
     processed = Counter(
         line.split("processed url=")[1].split()[0]
         for _out, err in outputs
@@ -289,29 +300,20 @@ def test_three_services_on_one_database_fetch_and_process_each_page_once(
         assert "Traceback" not in err and "ERROR" not in err, err
         assert "policywatch service stopped" in err
     n_pages = _assert_each_page_once(db_url)
+    # known articles are not fetched again by later crawls or by the other services
+    _assert_fetched_once(db_url, mirrors)
     with db.session() as s:
-        stored = s.scalars(select(FetchedPage.url)).all()
         runs = s.execute(
             select(CrawlRun.source_id, CrawlRun.started_at, CrawlRun.finished_at, CrawlRun.status)
             .order_by(CrawlRun.source_id, CrawlRun.started_at)
         ).all()
     db.dispose()
-    for url in stored:  # known articles are not fetched again by later crawls or other services
-        parts = urlsplit(url)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        assert mirrors[parts.hostname].requests.count(path) == 1, url
     for before, after in zip(runs, runs[1:], strict=False):  # one crawl of a source at a time
         if before.source_id == after.source_id:
             assert before.finished_at is not None and after.started_at >= before.finished_at
     # partial: the mirrors' broken links (retried by every run, never stored); stopped: by SIGTERM
     assert {r.status for r in runs} <= {"ok", "partial", "stopped"}, runs
-    processed = Counter(
-        line.split("processed url=")[1].split()[0]
-        for _out, err in outputs
-        for line in err.splitlines()
-        if "processed url=" in line and "not processed" not in line
-    )
-    assert len(processed) == n_pages and set(processed.values()) == {1}
+    _assert_processed_once(outputs, n_pages)
 
 
 SOURCES = ("chinadaily", "xinhua", "miit")
