@@ -7,6 +7,9 @@ patterns (…有限公司, …集团) and Baidu LAC's organisation names (``extr
 neither the gazetteer nor a suffix finds.
 The English NER component has its own token-to-vector layer: the shared ``tok2vec`` (used only by
 the tagger and parser) is not loaded for tagging. The parser runs later, on claim sentences only.
+
+Speed (same entities): the NER model's matrix products run through NumPy's BLAS (``_MatmulOps``),
+and the EntityRuler runs its token patterns only on texts holding their words (``pw_entity_ruler``).
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import spacy
 from spacy.language import Language
+from spacy.pipeline import EntityRuler
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
+from thinc.api import NumpyOps
 
 from extract import zh_ner
 from extract.gazetteer import Gazetteer, load_gazetteer
@@ -101,6 +107,101 @@ def _ruler_patterns(gazetteer: Gazetteer, lang: str) -> list[dict[str, object]]:
     return patterns
 
 
+class _MatmulOps(NumpyOps):
+    """thinc's NumPy ops with ``gemm`` done by NumPy's own BLAS (OpenBLAS) instead of the BLIS
+    bundled with thinc, which runs at a third of OpenBLAS's GFLOP/s on this project's machines:
+    the English NER is 1.65x faster on one thread, with identical entities on the benchmark pages
+    and the real-reporting texts (benchmarks/bench_ner_ops.py). The parser's C loop keeps BLIS."""
+
+    name = "policywatch-matmul"
+
+    def gemm(  # type: ignore[override]
+        self,
+        x: Any,
+        y: Any,
+        out: Any = None,
+        trans1: bool = False,
+        trans2: bool = False,
+    ) -> Any:
+        x = x.T if trans1 else x
+        y = y.T if trans2 else y
+        if out is None:
+            return np.matmul(x, y)
+        np.matmul(x, y, out=out)
+        return out
+
+
+def use_matmul_ops(nlp: Language, component: str) -> None:
+    """Run ``component``'s model through ``_MatmulOps``."""
+    ops = _MatmulOps()
+    for node in nlp.get_pipe(component).model.walk():  # type: ignore[attr-defined]
+        node.ops = ops
+
+
+class _PrefilteredRuler(EntityRuler):
+    """An EntityRuler whose token patterns (a few hundred "HSBC's fintech subsidiary" forms, costly
+    to try at every token) run only on texts holding the lower-cased words of some pattern in a
+    row; the phrase patterns run everywhere. The same matches as EntityRuler."""
+
+    def add_patterns(self, patterns: list[dict[str, Any]]) -> None:
+        super().add_patterns(patterns)
+        self.__dict__.pop("_needed", None)
+
+    def _needle(self) -> re.Pattern[str] | None:
+        """What a text must hold for any token pattern to match (None: no test possible)."""
+        runs = set()
+        for pattern in (p for ps in self.token_patterns.values() for p in ps):
+            words = [
+                tok["LOWER"]
+                for tok in pattern
+                if isinstance(tok, dict) and isinstance(tok.get("LOWER"), str)
+            ]
+            if not words:
+                return None  # a pattern without literal lower-case words: always try
+            # LOWER tokens in a row stand in the text separated by spaces or nothing
+            runs.add(r"\s*".join(re.escape(w.lower()) for w in words))
+        return re.compile("|".join(sorted(runs))) if runs else re.compile(r"(?!)")
+
+    def match(self, doc: Doc) -> list[tuple[int, int, int]]:
+        if "_needed" not in self.__dict__:
+            self._needed = self._needle()
+        if self._needed is None or self._needed.search(doc.text.lower()):
+            return super().match(doc)  # type: ignore[no-any-return]
+        self._require_patterns()
+        matches = {(m, s, e) for m, s, e in self.phrase_matcher(doc) if s != e}
+        return sorted(matches, key=lambda m: (m[2] - m[1], -m[1]), reverse=True)
+
+
+@Language.factory(
+    "pw_entity_ruler",
+    default_config={
+        "phrase_matcher_attr": None,
+        "validate": False,
+        "overwrite_ents": False,
+        "ent_id_sep": "||",
+        "scorer": {"@scorers": "spacy.entity_ruler_scorer.v1"},
+    },
+)
+def _make_ruler(
+    nlp: Language,
+    name: str,
+    phrase_matcher_attr: str | None,
+    validate: bool,
+    overwrite_ents: bool,
+    ent_id_sep: str,
+    scorer: Any,
+) -> _PrefilteredRuler:
+    return _PrefilteredRuler(
+        nlp,
+        name,
+        phrase_matcher_attr=phrase_matcher_attr,
+        validate=validate,
+        overwrite_ents=overwrite_ents,
+        ent_id_sep=ent_id_sep,
+        scorer=scorer,
+    )
+
+
 @lru_cache(maxsize=2)
 def _load_pipeline(lang: str) -> Language:
     gazetteer = load_gazetteer()
@@ -115,11 +216,14 @@ def _load_pipeline(lang: str) -> Language:
                 "The English spaCy model is not installed: run "
                 "`pip install --no-deps --require-hashes -r requirements/model.txt`."
             ) from None
-        ruler = nlp.add_pipe("entity_ruler", before="ner", config={"phrase_matcher_attr": "ORTH"})
+        use_matmul_ops(nlp, "ner")
+        ruler = nlp.add_pipe(
+            "pw_entity_ruler", before="ner", config={"phrase_matcher_attr": "ORTH"}
+        )
         nlp.add_pipe("sentencizer", first=True)
     else:
         nlp = spacy.blank("zh")
-        ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})
+        ruler = nlp.add_pipe("pw_entity_ruler", config={"phrase_matcher_attr": "ORTH"})
         nlp.add_pipe(
             "sentencizer",
             first=True,
@@ -150,8 +254,7 @@ class Tagger:
     def pipe(self, texts: Iterable[str], batch_size: int = 32) -> Iterator[list[TaggedMention]]:
         if self.lang == "en":
             for doc in self.nlp.pipe(texts, batch_size=batch_size):
-                self._add_en_companies(doc)
-                yield self._mentions(doc, None)
+                yield self._mentions(doc, self._add_en_companies(doc), None)
             return
         originals: list[str] = []
 
@@ -161,10 +264,9 @@ class Tagger:
                 yield fold_traditional(text)
 
         for i, doc in enumerate(self.nlp.pipe(folded(), batch_size=batch_size)):
-            self._add_zh_companies(doc)
-            yield self._mentions(doc, originals[i])
+            yield self._mentions(doc, self._add_zh_companies(doc), originals[i])
 
-    def _add_en_companies(self, doc: Doc) -> None:
+    def _add_en_companies(self, doc: Doc) -> list[Span]:
         """Capitalised names ending in a company word that the model missed ("Nordwind
         Logistics", "Carrow Capital"); never over a span the model or gazetteer already has."""
         spans = list(doc.ents)
@@ -181,9 +283,11 @@ class Tagger:
             span = doc.char_span(start, match.end(), label="ORG", alignment_mode="contract")
             if span is not None:
                 spans.append(span)
-        doc.ents = filter_spans(spans)
+        ents = filter_spans(spans)  # sorted by position, as doc.ents reads them back
+        doc.ents = ents
+        return ents
 
-    def _add_zh_companies(self, doc: Doc) -> None:
+    def _add_zh_companies(self, doc: Doc) -> list[Span]:
         """Gazetteer names first, then suffix patterns, then the statistical model's ORG spans;
         of overlapping spans the longest wins (新加坡百汇医疗集团 over 新加坡)."""
         spans = list(doc.ents)
@@ -200,7 +304,9 @@ class Tagger:
             span = doc.char_span(start, end, label="ORG", alignment_mode="expand")
             if span is not None:
                 spans.append(span)
-        doc.ents = filter_spans(spans)
+        ents = filter_spans(spans)  # sorted by position, as doc.ents reads them back
+        doc.ents = ents
+        return ents
 
     def _is_descriptor(self, surface: str, key: str) -> bool:
         """A subsidiary named through its parent ("HSBC's fintech subsidiary")."""
@@ -227,14 +333,15 @@ class Tagger:
             return "organisation"
         return "place"
 
-    def _mentions(self, doc: Doc, original: str | None) -> list[TaggedMention]:
-        """Mentions of a doc; ``original`` is the unfolded text (same length) for zh."""
+    def _mentions(self, doc: Doc, ents: list[Span], original: str | None) -> list[TaggedMention]:
+        """Mentions of a doc's entities ``ents`` (as set on ``doc.ents``, which re-reads every
+        token); ``original`` is the unfolded text (same length) for zh."""
         out: list[TaggedMention] = []
         # sentence bounds once per doc (Span.sent walks the sentences again for every entity)
         bounds = [(s.start, s.start_char, s.end_char) for s in doc.sents]
         starts = [b[0] for b in bounds]
         text = original if original is not None else doc.text  # Doc.text joins every token
-        for ent in doc.ents:
+        for ent in ents:
             if ent.label_ not in KEEP_LABELS:
                 continue
             matched = ent.text.strip()

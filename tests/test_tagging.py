@@ -98,3 +98,63 @@ def test_every_division_is_linked_in_both_languages() -> None:
     zh = get_tagger("zh")
     for record in (entities["city:440300"], entities["province:610000"], entities["city:650100"]):
         assert zh.tag(f"{record.name_zh}。")[0].entity == record.key
+
+
+# hand-written sentences: descriptor forms with and without their trigger words, traps for the
+# prefilter (words split by a line break, upper case, the words without the parent)
+_RULER_TEXTS = [
+    "HSBC's fintech subsidiary applied, as did the fintech subsidiary of HSBC.",
+    "HSBC's FINTECH SUBSIDIARY was named; HSBC’s fintech\nsubsidiary too.",
+    "Alibaba's cloud arm and Tesla applied in Shanghai.",
+    "A fintech subsidiary of an unnamed bank applied; Tesla and HSBC did not.",
+    "Tesla, Siemens and HSBC joined the pilot in Beijing.",
+]
+
+
+def test_prefiltered_ruler_matches_as_entity_ruler(en) -> None:
+    from spacy.pipeline import EntityRuler
+
+    nlp = en.nlp
+    ours = nlp.get_pipe("pw_entity_ruler")
+    plain = EntityRuler(nlp, phrase_matcher_attr="ORTH")
+    plain.add_patterns(
+        [
+            {"label": label, "pattern": pattern, **({"id": key} if key else {})}
+            for label, pattern, key in _patterns_of(ours)
+        ]
+    )
+    for text in _RULER_TEXTS:
+        doc = nlp.make_doc(text)
+        assert ours.match(doc) == plain.match(doc), text
+    assert any(m for m in ours.match(nlp.make_doc(_RULER_TEXTS[0]))), "no descriptor matched"
+
+
+def _patterns_of(ruler):
+    for p in ruler.patterns:
+        label, pattern = p["label"], p["pattern"]
+        yield label, pattern, p.get("id")
+
+
+def test_ner_ops_keep_the_entities(en) -> None:
+    from thinc.api import NumpyOps
+
+    from extract.tagging import _MatmulOps
+
+    ner = en.nlp.get_pipe("ner")
+    texts = [*_RULER_TEXTS] + [
+        "Volkswagen Group China and BMW Brilliance Automotive filed applications with the "
+        "Ministry of Industry and Information Technology in Beijing on Monday."
+    ]
+
+    def ents(ops):
+        for node in ner.model.walk():
+            node.ops = ops
+        return [[(e.text, e.label_) for e in d.ents] for d in en.nlp.pipe(texts)]
+
+    try:
+        blis = ents(NumpyOps())
+        assert ents(_MatmulOps()) == blis
+        assert any(blis), "the model found no entity"
+    finally:
+        for node in ner.model.walk():
+            node.ops = _MatmulOps()
