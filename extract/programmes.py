@@ -109,8 +109,17 @@ def _term_re(term: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![A-Za-z0-9-]){re.escape(term)}(?![A-Za-z0-9-])", re.I)
 
 
-def _contains(text: str, term: str) -> bool:
-    if re.search(r"[A-Za-z]", term):
+@lru_cache(maxsize=4096)
+def _is_latin(term: str) -> bool:
+    return re.search(r"[A-Za-z]", term) is not None
+
+
+def _contains(text: str, term: str, folded: str | None = None) -> bool:
+    """``term`` occurs in ``text`` (Latin terms as words, any case); ``folded`` is
+    ``text.casefold()`` when the caller has it: a term absent from it needs no regex."""
+    if _is_latin(term):
+        if folded is not None and term.casefold() not in folded:
+            return False
         return _term_re(term).search(text) is not None
     return term in text
 
@@ -127,12 +136,13 @@ def match_programme(
     text: str, programmes: tuple[Programme, ...] | list[Programme]
 ) -> Programme | None:
     text = _fold(text)
+    folded = text.casefold()
     best: tuple[int, Programme] | None = None
     for programme in programmes:
-        if any(_contains(text, alias) for alias in programme.aliases):
+        if any(_contains(text, alias, folded) for alias in programme.aliases):
             score = 100
         else:
-            score = sum(1 for k in programme.keywords if _contains(text, k))
+            score = sum(1 for k in programme.keywords if _contains(text, k, folded))
             if score < programme.min_keywords:
                 continue
         if best is None or score > best[0]:
