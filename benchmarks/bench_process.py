@@ -40,7 +40,13 @@ from sqlalchemy import create_engine, insert, text  # noqa: E402
 
 from extract.document import RawPage  # noqa: E402
 from extract.programmes import load_programmes  # noqa: E402
-from schedules.process import PAGE_PARSERS, PageJob, compute_batch, process_pages  # noqa: E402
+from schedules.process import (  # noqa: E402
+    PAGE_PARSERS,
+    PageJob,
+    compute_batch,
+    one_core,
+    process_pages,
+)
 from storage.db import Database, _normalise_url  # noqa: E402
 from storage.models import FetchedPage  # noqa: E402
 from storage.sources import ensure_source  # noqa: E402
@@ -190,6 +196,7 @@ def main() -> None:
                 for b, u, i in part
             ]
 
+        one_core()  # as a worker: one thread for the numeric libraries
         compute_batch(jobs(pages[:2]), programmes)  # load the models before timing
         cpu0, t0 = cpu_seconds(resource.RUSAGE_SELF), time.perf_counter()
         failed = 0

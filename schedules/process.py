@@ -190,29 +190,18 @@ def compute_batch(jobs: list[PageJob], programmes: list[Programme]) -> list[Page
 _worker_programmes: list[Programme] | None = None
 
 
-def _limit_onnx_threads() -> None:
-    """One ONNX Runtime thread per worker process (the workers already fill the cores):
-    sessions created without options get intra/inter-op threads = 1. Results are the same."""
-    try:
-        import onnxruntime as ort
-    except ImportError:
-        return
-    base = ort.InferenceSession
+def one_core() -> None:
+    """The numeric libraries of this process (NumPy's BLAS for the English NER) use one thread:
+    a worker is one core, and ``--workers`` fills the others (LAC's ONNX sessions are single
+    threaded already: extract.zh_ner). Results are the same."""
+    from threadpoolctl import threadpool_limits
 
-    class OneThreadSession(base):  # type: ignore[misc, valid-type]
-        def __init__(self, path: Any, sess_options: Any = None, *args: Any, **kw: Any) -> None:
-            if sess_options is None:
-                sess_options = ort.SessionOptions()
-                sess_options.intra_op_num_threads = 1
-                sess_options.inter_op_num_threads = 1
-            super().__init__(path, sess_options, *args, **kw)
-
-    ort.InferenceSession = OneThreadSession
+    threadpool_limits(1)
 
 
 def _init_worker(programmes_config: list[dict] | None) -> None:
     global _worker_programmes
-    _limit_onnx_threads()
+    one_core()
     _worker_programmes = load_programmes(programmes_config)
 
 
@@ -466,12 +455,14 @@ def _run_inline(
     progress: Callable[[int], None] | None,
     stop: threading.Event,
 ) -> None:
+    one_core()
     queue = _Queue(db, batch_size)
     last_analyze = time.monotonic()
-    # batch k is written by a thread while batch k+1 is computed: the database's share of the
-    # time (round trips, the server's work) overlaps the text stages; batches still written in
-    # claim order, one at a time
+    # One helper thread does the database work while the text stages run: batch k+1 is read
+    # (claimed) and batch k-1 written while batch k is computed. Batches are still written in
+    # claim order, one at a time.
     writing: Future[None] | None = None
+    ahead: Future[_Batch | None] | None = None
     claimed: _Batch | None = None
 
     def write(batch: _Batch, outcomes: list[PageOutcome]) -> None:
@@ -480,14 +471,26 @@ def _run_inline(
         if progress:
             progress(len(batch.jobs))
 
-    with ThreadPoolExecutor(1, thread_name_prefix="policywatch-writer") as writer:
+    with ThreadPoolExecutor(1, thread_name_prefix="policywatch-db") as helper:
         try:
-            while not stop.is_set() and (claimed := queue.claim()) is not None:
+            ahead = None if stop.is_set() else helper.submit(queue.claim)
+            while ahead is not None:
+                claimed, ahead = ahead.result(), None
+                if claimed is None and writing is not None:
+                    # PostgreSQL: a page waiting for an older fetch of its document (in the
+                    # batch being written) is free once that batch is stored
+                    writing.result()
+                    writing = None
+                    claimed = queue.claim()
+                if claimed is None:
+                    break
+                if not stop.is_set():
+                    ahead = helper.submit(queue.claim)
                 outcomes = compute_batch(claimed.jobs, context.programmes)
                 if writing is not None:
                     writing.result()  # the previous batch is stored (or its error raised)
                 batch, claimed = claimed, None
-                writing = writer.submit(write, batch, outcomes)
+                writing = helper.submit(write, batch, outcomes)
                 if time.monotonic() - last_analyze > ANALYZE_EVERY_SECONDS:
                     _analyze(db)
                     last_analyze = time.monotonic()
@@ -496,6 +499,13 @@ def _run_inline(
         except BaseException:
             if claimed is not None:
                 _abandon(claimed)
+            if ahead is not None:
+                try:
+                    early = ahead.result()
+                except Exception:
+                    early = None
+                if early is not None:
+                    _abandon(early)
             raise
 
 
@@ -717,4 +727,3 @@ def _flag_attachments(
         )
     ).all()
     resolve_issues(session, source_id, [u for u in stale if u not in urls], "attachment")
-
