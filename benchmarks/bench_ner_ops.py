@@ -1,6 +1,7 @@
-"""Benchmark: the English NER with thinc's bundled BLIS against NumPy's BLAS (extract.tagging.
-_MatmulOps), on the same texts in one run; prints seconds, tokens/s and how many texts differ in
-their entities (the switch is kept only while that is 0).
+"""Benchmark: the English models with thinc's bundled BLIS against NumPy's BLAS (extract.tagging.
+_MatmulOps), on the same texts in one run: the NER of tagging and the tagger + parser of the
+claims' parse. Prints seconds, tokens/s and how many texts differ in their entities or in their
+parse (tags, dependency labels and heads): the switch is kept only while both are 0.
 
     .venv/bin/python benchmarks/bench_ner_ops.py [--texts DIR]
 
@@ -14,6 +15,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -23,6 +25,7 @@ from bench_process import bases  # noqa: E402
 from thinc.api import NumpyOps  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
+from extract.claims import _parser  # noqa: E402
 from extract.document import RawPage  # noqa: E402
 from extract.tagging import _MatmulOps, get_tagger  # noqa: E402
 from schedules.process import PAGE_PARSERS  # noqa: E402
@@ -39,26 +42,37 @@ def main() -> None:
             texts.append(doc.text)
     if args.texts:
         texts += [p.read_text("utf-8") for p in sorted(Path(args.texts).glob("en-*.txt"))]
-    nlp = get_tagger("en").nlp
-    ner = nlp.get_pipe("ner")
-    tokens = sum(len(nlp.make_doc(t)) for t in texts)
     threadpool_limits(1)  # one core, as a worker
+    tagging, parsing = get_tagger("en").nlp, _parser()
+    tokens = sum(len(tagging.make_doc(t)) for t in texts)
+    print(f"{len(texts)} English texts, {tokens} tokens")
 
-    def run(ops: NumpyOps) -> tuple[float, list[list[tuple[int, int, str]]]]:
-        for node in ner.model.walk():
-            node.ops = ops
+    def run(nlp: Any, ops: NumpyOps, read: Any) -> tuple[float, list[Any]]:
+        for _name, pipe in nlp.pipeline:
+            model = getattr(pipe, "model", None)
+            if model is not None and hasattr(model, "walk"):
+                for node in model.walk():
+                    node.ops = ops
         list(nlp.pipe(texts[:5]))
         t0 = time.perf_counter()
-        ents = [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in nlp.pipe(texts)]
-        return time.perf_counter() - t0, ents
+        out = [read(d) for d in nlp.pipe(texts)]
+        return time.perf_counter() - t0, out
 
-    blis_s, blis_ents = run(NumpyOps())
-    mm_s, mm_ents = run(_MatmulOps())
-    differ = sum(a != b for a, b in zip(blis_ents, mm_ents, strict=True))
-    print(f"{len(texts)} English texts, {tokens} tokens")
-    print(f"BLIS (thinc NumpyOps):   {blis_s:6.2f} s  {tokens / blis_s:8.0f} tokens/s")
-    print(f"NumPy BLAS (_MatmulOps): {mm_s:6.2f} s  {tokens / mm_s:8.0f} tokens/s")
-    print(f"speed-up {blis_s / mm_s:.2f}x; texts whose entities differ: {differ}")
+    def ents(doc: Any) -> list[tuple[int, int, str]]:
+        return [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+
+    def parse(doc: Any) -> list[tuple[str, str, int]]:
+        return [(t.tag_, t.dep_, t.head.i) for t in doc]
+
+    for what, nlp, read in (("NER (tagging)", tagging, ents), ("parser (claims)", parsing, parse)):
+        blis_s, blis_out = run(nlp, NumpyOps(), read)
+        mm_s, mm_out = run(nlp, _MatmulOps(), read)
+        differ = sum(a != b for a, b in zip(blis_out, mm_out, strict=True))
+        print(
+            f"{what:16} BLIS {blis_s:6.2f} s ({tokens / blis_s:6.0f} tokens/s), NumPy BLAS "
+            f"{mm_s:6.2f} s ({tokens / mm_s:6.0f} tokens/s): {blis_s / mm_s:.2f}x; "
+            f"texts that differ: {differ}"
+        )
 
 
 if __name__ == "__main__":

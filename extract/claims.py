@@ -1234,9 +1234,9 @@ def _nearest(firm: _Firm, cues: list[_Cue]) -> _Cue:
 def _parser():  # type: ignore[no-untyped-def]
     import spacy
 
-    from extract.tagging import EN_MODEL
+    from extract.tagging import EN_MODEL, use_matmul_ops
 
-    return spacy.load(EN_MODEL, exclude=["ner", "lemmatizer", "senter"])
+    return use_matmul_ops(spacy.load(EN_MODEL, exclude=["ner", "lemmatizer", "senter"]))
 
 
 # verbs whose subject is the authority, not the firm ("Shanghai granted HSBC a quota")

