@@ -12,10 +12,10 @@ from extract.document import RawPage
 from extract.sources.chinadaily import parse_article
 from schedules.process import process_pages
 from storage.db import Database
-from storage.models import FetchedPage
 from storage.queries import MENTION_COLUMNS, neutralise, write_csv
 from storage.sources import ensure_source
 from tests.conftest import CLI
+from tests.seeding import raw_page
 
 
 def one_error_line(result) -> str:  # type: ignore[no-untyped-def]
@@ -123,25 +123,8 @@ def test_export_neutralises_a_formula_title(db_url: str, cli: CLI, tmp_path: Pat
     )
     assert parse_article([RawPage(url, html)]).title.startswith("=")
     db = Database(db_url)
-    import hashlib
-    import zlib
-    from datetime import UTC, datetime
-
     with db.session() as s:
-        source = ensure_source(s, "chinadaily")
-        s.add(
-            FetchedPage(
-                source_id=source.id,
-                url=url,
-                canonical_url=url,
-                status=200,
-                headers={},
-                fetched_at=datetime.now(UTC),
-                content_hash=hashlib.sha256(html).hexdigest(),
-                body_zlib=zlib.compress(html),
-                discovery={},
-            )
-        )
+        s.add(raw_page(ensure_source(s, "chinadaily").id, url, html))
     process_pages(db)
     db.dispose()
     target = tmp_path / "out.csv"

@@ -11,7 +11,7 @@ import io
 from datetime import UTC, datetime
 
 from storage.db import Database
-from storage.models import Document, Entity, FetchedPage, Mention
+from storage.models import Entity, Mention
 from storage.queries import (
     MENTION_COLUMNS,
     MentionFilter,
@@ -21,6 +21,7 @@ from storage.queries import (
     write_csv_rows,
 )
 from storage.sources import ensure_source
+from tests.seeding import stored_document
 
 # (title, published_at, surface, sentence, entity name or None, entity_zh)
 DOCS = [
@@ -53,36 +54,16 @@ def seed(url: str) -> None:
         s.add(tesla)
         s.flush()
         for i, (title, published, surface, sentence, entity, _zh) in enumerate(DOCS):
-            url_ = f"https://www.chinadaily.com.cn/a/202411/06/WS{i:024x}.html"
-            now = datetime(2024, 11, 6, tzinfo=UTC)
-            page = FetchedPage(
-                source_id=source.id,
-                url=url_,
-                canonical_url=url_,
-                status=200,
-                headers={},
-                fetched_at=now,
-                content_hash=f"{i:064x}",
-                body_zlib=b"",
-                discovery={},
-                processed_at=now,
-            )
-            s.add(page)
-            s.flush()
-            doc = Document(
-                canonical_url=url_,
-                source_id=source.id,
-                language="en",
+            doc = stored_document(
+                s,
+                source.id,
+                f"https://www.chinadaily.com.cn/a/202411/06/WS{i:024x}.html",
                 title=title,
                 published_at=published,
                 text=sentence,
-                extraction_path="test",
-                extractor_version="t",
                 content_hash=f"{i:064x}",
-                page_id=page.id,
+                at=datetime(2024, 11, 6, tzinfo=UTC),
             )
-            s.add(doc)
-            s.flush()
             for start in (0, 7):
                 s.add(
                     Mention(

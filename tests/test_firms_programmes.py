@@ -6,14 +6,11 @@ page that the generic extractor reads); they are not copies of real articles."""
 
 from __future__ import annotations
 
-import hashlib
-import zlib
-
 from schedules.process import process_pages
 from storage.db import Database
 from storage.firms import FirmFilter, firm_rows
-from storage.models import FetchedPage
 from storage.sources import ensure_source
+from tests.seeding import raw_page
 
 PAGES = {
     "https://english.news.cn/20240605/0123456789abcdef0123456789abcdef/c.html": (
@@ -52,16 +49,7 @@ def test_firms_by_programme_beyond_the_telecom_pilot(db_url: str) -> None:
         for url, (title, paragraphs) in PAGES.items():
             html = _html(title, paragraphs)
             s.add(
-                FetchedPage(
-                    source_id=source.id,
-                    url=url,
-                    canonical_url=url,
-                    status=200,
-                    headers={"Content-Type": "text/html; charset=utf-8"},
-                    content_hash=hashlib.sha256(html).hexdigest(),
-                    body_zlib=zlib.compress(html),
-                    discovery={},
-                )
+                raw_page(source.id, url, html, headers={"Content-Type": "text/html; charset=utf-8"})
             )
     summary = process_pages(db)
     assert summary.failed == 0, summary.errors

@@ -3,14 +3,13 @@ Rich markup print literally in every table."""
 
 from __future__ import annotations
 
-import hashlib
-import zlib
 from datetime import UTC, datetime
 
 from storage.db import Database
-from storage.models import Claim, CrawlRun, Document, FetchedPage, Mention
+from storage.models import Claim, CrawlRun, Mention
 from storage.sources import ensure_source
 from tests.conftest import CLI
+from tests.seeding import stored_document
 
 TITLE = "x [/] y [bold]z"
 SENTENCES = [
@@ -37,34 +36,17 @@ def seed_hostile(db_url: str) -> None:
                 last_error="HTTP 500 [/] on [red]page",
             )
         )
-        page = FetchedPage(
-            source_id=source.id,
-            url=url,
-            canonical_url=url,
-            status=200,
-            headers={},
-            fetched_at=now,
-            content_hash=hashlib.sha256(b"x").hexdigest(),
-            body_zlib=zlib.compress(b"x"),
-            discovery={},
-            processed_at=now,
-        )
-        s.add(page)
-        s.flush()
-        doc = Document(
-            canonical_url=url,
-            source_id=source.id,
-            language="en",
+        doc = stored_document(
+            s,
+            source.id,
+            url,
             title=TITLE,
             published_at=now,
             text=" ".join(SENTENCES),
             extraction_path="site:chinadaily-en",
             extractor_version="test",
-            content_hash="0" * 64,
-            page_id=page.id,
+            at=now,
         )
-        s.add(doc)
-        s.flush()
         for sentence in SENTENCES:
             s.add(
                 Mention(

@@ -7,9 +7,10 @@ import json
 from datetime import UTC, datetime
 
 from storage.db import Database
-from storage.models import Document, Entity, EntityAlias, FetchedPage, Mention
+from storage.models import Entity, EntityAlias, Mention
 from storage.sources import ensure_source
 from tests.conftest import CLI
+from tests.seeding import stored_document
 
 
 def seed(db_url: str) -> None:
@@ -36,25 +37,21 @@ def seed(db_url: str) -> None:
         ]
         for i, (entity_id, surface) in enumerate(mentions):
             url = f"https://www.chinadaily.com.cn/a/202411/06/WS{i:024x}.html"
-            page = FetchedPage(
-                source_id=source.id, url=url, canonical_url=url, status=200, headers={},
-                fetched_at=now, content_hash="0" * 64, body_zlib=b"", discovery={},
-                processed_at=now,
+            doc = stored_document(
+                s, source.id, url, title=f"Doc {i}", published_at=now, text=surface, at=now
             )
-            s.add(page)
-            s.flush()
-            doc = Document(
-                canonical_url=url, source_id=source.id, language="en", title=f"Doc {i}",
-                published_at=now, text=surface, extraction_path="test", extractor_version="t",
-                content_hash="0" * 64, page_id=page.id,
-            )
-            s.add(doc)
-            s.flush()
             s.add(
                 Mention(
-                    document_id=doc.id, document_version=1, entity_id=entity_id, surface=surface,
-                    label="ORG", kind="company", start_char=0, end_char=len(surface),
-                    sentence=f"{surface} applied.", tagger_version="t",
+                    document_id=doc.id,
+                    document_version=1,
+                    entity_id=entity_id,
+                    surface=surface,
+                    label="ORG",
+                    kind="company",
+                    start_char=0,
+                    end_char=len(surface),
+                    sentence=f"{surface} applied.",
+                    tagger_version="t",
                 )
             )
     db.dispose()
