@@ -282,7 +282,7 @@ _EN_BLOCKERS = re.compile(
     r"has to|have to|required to|seek(?:s|ing)? to|sought to|trying to|tries to|looking to|"
     r"moving toward|moving towards|working toward|working towards|on track to|anticipat\w*|"
     r"eagerly|none|failed to|fails? to|failing to|unable to|needs?|needed|allegedly|reportedly|"
-    r"(?:is|are|was|were) said to)\b"
+    r"(?:is|are|was|were) said to|(?:believed|thought|understood|rumou?red|tipped) to)\b"
     r"|\?|n't\b",
     re.I,
 )
@@ -305,7 +305,7 @@ _ROLE_BEFORE_EN = re.compile(
     r"rivals?,? (?:including|such as|like)|competitors?,? (?:including|such as|like)|"
     r"(?:joint venture|venture|JV|partnership|tie-up|alliance|cooperation|deal) (?:with|between)|"
     r"partner(?:ed|ing|s)? (?:with)?|stake in|stakes in|with (?:its )?(?:local )?partners?|"
-    r"(?:NYSE|NASDAQ|Nasdaq|HKEX|HKG|SSE|SZSE)\s*:|unit of|subsidiary of)"
+    r"(?:NYSE|NASDAQ|Nasdaq|HKEX|HKG|SSE|SZSE)\s*:|unit of|subsidiary of|former|ex-)"
     r"\s+(?:the\s+)?$",
     re.I,
 )
@@ -322,7 +322,11 @@ _UNNAMED_UNIT_OF_EN = re.compile(
     r"(?:units?|subsidiary|subsidiaries|arms?|affiliates?) of\s+(?:the\s+)?$",
     re.I,
 )
-_ROLE_AFTER_EN = re.compile(r"^\s*(?:analysts?|estimates?|research|report|reported)\b", re.I)
+_ROLE_AFTER_EN = re.compile(
+    r"^\s*(?:analysts?|estimates?|research|report|reported|(?:senior |executive )?"
+    r"vice[- ]president|co-?founder|founder|veteran|alumn\w*|employees?|engineers?)\b",
+    re.I,
+)
 # a speaker reports on itself unless the sentence names another firm ("Tesla applied, HSBC said")
 _SPEAKER_AFTER_EN = re.compile(
     r"^['’]?s?\s*(?:said|says|told|noted|confirmed|spokes(?:person|man|woman)|executive|official|"
@@ -371,6 +375,8 @@ _ANAPHOR_ZH = re.compile(
 _LIST_CONTEXT_EN = re.compile(
     r"\b(?:also include[sd]?|includes?|including|such as|among them|others? (?:are|were|include)|"
     r"namely)\b|^\W*(?:and|plus)\b|:\s"
+    r"|^\W*(?:they|these|those|the (?:two|three|four|five|six|seven|eight|nine|ten|\d+)"
+    r"(?: [\w-]+){0,2}) (?:are|were|include[sd]?)\b|^\W*(?:of|among) (?:these|them|those)\b"
     r"|\b(?:first|second|third|next|same) (?:group|batch|list|cohort|round)\b",
     re.I,
 )
@@ -405,6 +411,9 @@ _NOT_A_FIRM = re.compile(
     r"|\bqualified (?:foreign|domestic)\b|\bfull self-driving\b"
     r"|\bdemonstration area\b"
     r"|\blimited partner(?:ship)?\b|\binstitut(?:es|ions)\b"
+    r"|\bcurrenc(?:y|ies)\b|\bCOVID\b|\b(?:large|language|large-scale) models?\b|^Photo\b|/VCG\b"
+    r"|新一批|首批|第[一二三四五六七八九十\d]批|记者|报讯$"
+    r"|^(?:合资|外资|中资|民营|国有|股份制|头部|大型|中小)[\u4e00-\u9fff]{0,4}(?:公司|企业|机构|银行)$"
     r"|试点|计划|方案|政策|办法|规定|清单|目录|名单|工程|项目|行动|战略|示范|条例|通知|意见|评估|申报|审批|"
     r"许可|支持下|试运营|载人|^(?:一|两|三|该|这|那|某)家|仪式"
     r"|^(?:[两三四五六七八九十\d]+家)?(?:民营|外资|中资|合资|国有|股份制|城商|农商|地方|境外|境内|公募|私募|"
@@ -422,7 +431,8 @@ _NOT_FIRM_ACRONYMS = frozenset(
     "MIIT MOFCOM NDRC CAC CSRC CBIRC NFRA SAFE PBOC PBC SASAC NHC CCTV CGTN CNS 5G 4G L2 L3 L4 VPN "
     "L5 V2G V2X C-V2X OTA ADAS IPO ETF ESG FDI WFOE WFOES JV JVS SEZ SEZS GBA R&D IT ICT IOT "
     "API SDK OS CAR CNY USD HKD FSD NOA FMC BJHAD NYSE NASDAQ HKEX SSE SZSE CBRC CIRC CAAC NAFMII "
-    "QDIE AOC UAM SAMR MPS MOT MOF SAT SFC HKMA MAS FCA SEC PBC PBOC MIIT NFRA".split()
+    "QDIE AOC UAM SAMR MPS MOT MOF SAT SFC HKMA MAS FCA SEC PBC PBOC MIIT NFRA CBDC CBDT LLM LLMS "
+    "AIGC GENAI".split()
 )
 _HEADLINE_END = re.compile(r"[.!?。！？:：”\"』」)]\s*$")
 _SENTENCE_SPLIT_EN = re.compile(r"(?<=[.!?…])[\"”’']?\s+(?=[\"“‘']?[A-Z0-9(])|\n+")
@@ -526,7 +536,7 @@ _HOAX_ZH = re.compile(r"谣言|传言|不实|辟谣|伪造|虚假")
 
 
 _ZH_PERMISSION_CLAUSE = re.compile(
-    r"^(?:并|且|还|即|均|都)?(?:可|可以|能够|允许|准许)(?:在|于|开展|进行)"
+    r"^(?:此后|随后|之后|今后|届时)?(?:并|且|还|即|均|都)?(?:可|可以|能够|允许|准许)(?:在|于|开展|进行|正式|上线|提供|面向|向)"
 )
 
 
@@ -621,7 +631,7 @@ def gov_acronyms(text: str) -> frozenset[str]:
 # "Autopilot software": a product
 _PLACE_AFTER_EN = re.compile(
     r"^['’]?s?\s+(?:district|county|city|province|prefecture|township|municipality|new area|"
-    r"software|app|apps|sedans?|SUVs?|chips?)\b",
+    r"software|app|apps|sedans?|SUVs?|chips?|bonds?|wallets?)\b",
     re.I,
 )
 _PLACE_BEFORE_EN = re.compile(
@@ -645,6 +655,8 @@ def _trim_conjunction(m: TaggedMention) -> TaggedMention:
     cut = _TRAILING_CONJUNCTION.search(m.surface)
     if cut:
         m = replace(m, surface=m.surface[: cut.start()], end=m.end - (len(m.surface) - cut.start()))
+    if m.surface.startswith(("the ", "The ")) and len(m.surface) > 8:
+        m = replace(m, surface=m.surface[4:], start=m.start + 4)
     lead = _LEADING_FUNCTION_WORD.match(m.surface)
     if lead and len(m.surface) > lead.end():
         m = replace(m, surface=m.surface[lead.end() :], start=m.start + lead.end())
@@ -779,12 +791,21 @@ _ITEM_END_EN = re.compile(
 )
 
 
+_PLACE_NOUN_BEFORE = re.compile(
+    r"\b(?:cities|provinces|regions|countries|districts|areas|zones|places|locations|markets|"
+    r"municipalities|counties)\W*$",
+    re.I,
+)
+
+
 def _introduced_names_en(sentence: str, base: int) -> list[_Firm]:
     """Capitalised names after "including", "such as", "include" (with a lower-case descriptor
     before each: "heavy-duty truckmaker Hexa Trucks and Lumen Bus"), kept when they pass the
     firm tests; for list sentences with no recognised firm."""
     out: list[_Firm] = []
     for m in _EN_INTRODUCED.finditer(sentence):
+        if _PLACE_NOUN_BEFORE.search(sentence, 0, m.start()):
+            continue  # "five cities including Lanshan and Yuhe": places
         pos = m.start(1)
         for piece in _EN_INTRODUCED_SPLIT.split(m.group(1)):
             a = sentence.find(piece, pos)
@@ -1016,7 +1037,26 @@ def _excluded_roles(
                 sentence, firms[i - 1], lang
             ):
                 out.add(i)
+    ends = {f.end for f in firms}
+    for i, f in enumerate(firms):
+        # "Kestrel (Kestrel Cloud)", "Hexa AI (Hexa Large Model, HexaGPT)": names in parentheses
+        # right after a firm are its alias, brand or product, not other claimants
+        before = sentence[max(0, f.start - 80) : f.start]
+        paren = max(before.rfind("("), before.rfind("（"))
+        if paren < 0 or re.search(r"[)）]", before[paren:]):
+            continue
+        head = before[:paren].rstrip()
+        if f.start - len(before) + len(head) in ends:
+            out.add(i)
     return out
+
+
+# "the City Office of Trade Services": the model's name is part of a public body's
+_GOV_OF_BEFORE_EN = re.compile(
+    r"\b(?:Office|Ministry|Department|Bureau|Administration|Commission|Committee|Council|"
+    r"Institute|Academy|University|School|Association|Federation|Chamber|Authority|Agency) "
+    r"(?:of|for) (?:the )?$"
+)
 
 
 def _speaker_only(sentence: str, firm: _Firm, lang: str) -> bool:
@@ -1037,6 +1077,8 @@ def _role_excluded(
         # "The Shanghai-based subsidiary of Unity requested permits": an unnamed unit stands
         # for its parent, which is then the claimant (not "Unity Shanghai, a unit of Unity")
     if not zh and _PARTNER_SPAN_EN.search(sentence[: firm.start]):
+        return True
+    if not zh and firm.mention.entity is None and _GOV_OF_BEFORE_EN.search(before):
         return True
     if zh and (
         re.match(
@@ -1427,6 +1469,8 @@ def _unwrap(text: str) -> str:
         was_first, first = first, False
         if not line or nxt in {"\n", ""} or line[-1] in _TERMINAL:
             continue
+        if _LIST_ITEM.match(text, i + 1):
+            continue  # "1. Kestrel Bank" / "• Kestrel Bank": a list item keeps its line
         if nxt.islower() or (wrapped and not was_first and len(line) >= 35):
             chars[i] = " "
     return "".join(chars)
@@ -1449,6 +1493,18 @@ def _split_sentences(text: str, lang: str) -> list[tuple[int, str]]:
         chunk = text[pos:]
         out.append((pos + len(chunk) - len(chunk.lstrip()), chunk.strip()))
     out = [piece for start, chunk in out for piece in _cap(start, chunk)]
+    joined: list[tuple[int, str]] = []
+    for start, chunk in out:  # "1." cut from "1. Kestrel Bank" by the splitter
+        if (
+            joined
+            and _ENUMERATOR_ONLY.match(joined[-1][1])
+            and "\n" not in text[joined[-1][0] : start]
+        ):
+            prev_start = joined[-1][0]
+            joined[-1] = (prev_start, text[prev_start : start + len(chunk)])
+        else:
+            joined.append((start, chunk))
+    out = joined
     if lang != "zh":  # "AIA Co. Ltd. has received approval": no break after an abbreviation
         merged: list[tuple[int, str]] = []
         for start, chunk in out:
@@ -1461,6 +1517,9 @@ def _split_sentences(text: str, lang: str) -> list[tuple[int, str]]:
     return out
 
 
+# a line that is one item of an enumerated or bulleted list
+_LIST_ITEM = re.compile(r"[ \t]*(?:\(?\d{1,2}[.)、](?!\d)|[•·▪◦●\-–—*])[ \t]*(?=\S)")
+_ENUMERATOR_ONLY = re.compile(r"^\(?\d{1,2}[.)、]$")
 _MAX_SENTENCE = 1500
 _SOFT_BREAK = re.compile(r"[，；,;、]\s*|\s+")
 
@@ -1544,6 +1603,12 @@ def extract_claims(
     document_gov = gov_acronyms(text or " ".join(s.text for s in sentences))
     context_firms: list[TaggedMention] = []
     since_context = 99
+    # the discourse state beyond the last claim: a list opened by a sentence ending in a colon
+    # ("Lenders that joined the scheme in May:") whose items follow, however many; and a group
+    # of firms a sentence counted without naming them ("approved two enterprises"), whose names
+    # a later list gives ("They are A and B", "Of these, A and B …")
+    list_status: str | None = None
+    unnamed_group = False
     for sent in sentences:
         sentence = sent.folded
         firms = [
@@ -1551,6 +1616,9 @@ def extract_claims(
             for f in firm_candidates(sentence, sent.mentions, lang)
             if f.mention.surface not in document_gov
         ]
+        is_item = bool(_LIST_ITEM.match(sentence))
+        if is_item and not firms and lang == "en":
+            firms = _item_name_en(sentence, sent.start)
         cues = _cues(sentence, lang, [(f.start, f.end) for f in firms])
         stage = "attach"
         if lang == "zh" and cues:
@@ -1619,7 +1687,20 @@ def extract_claims(
             excluded = _excluded_roles(sentence, firms, lang, parse_excluded)
         since_context += 1
         found_here: list[tuple[TaggedMention, str, str, str]] = []  # (mention, status, cue, stage)
-        if firms:
+        window = 4 if unnamed_group else 2
+        in_list = list_status is not None and (is_item or _verbless_list(sentence, firms))
+        if list_status is not None and not in_list and lang == "en" and not cues:
+            # "Beijing providers: Kestrel AI (Kestrel Chat), Lumen Labs (LumenGPT)": a line of
+            # names, each perhaps with its product in parentheses, is an item line too
+            named = _name_line_en(sentence, firms, sent.start)
+            if named is not None:
+                firms, in_list = named, True
+                excluded = _excluded_roles(sentence, firms, lang)
+        if in_list and not any(c.status != CONTEXT for c in live):
+            for i, firm in enumerate(firms):
+                if i not in excluded:
+                    found_here.append((firm.mention, list_status, "", "propagate"))
+        elif firms:
             governed = attach(sentence, firms, cues, lang, excluded)
             for i, cue_list in governed.items():
                 for cue in cue_list:
@@ -1639,10 +1720,21 @@ def extract_claims(
             list_re = _LIST_CONTEXT_ZH if lang == "zh" else _LIST_CONTEXT_EN
             negation = _NEGATION_ZH if lang == "zh" else _NEGATION_EN
             if (
+                governed
+                and unnamed_group
+                and context_status is not None
+                and since_context <= window
+                and _PARTITIVE_EN.match(sentence)
+            ):
+                # "Five lenders have applied. Of these, A and B hold licences": the named
+                # are of the counted group and share its status besides their own
+                for i in governed:
+                    found_here.append((firms[i].mention, context_status, "", "propagate"))
+            if (
                 not governed
                 and not cues
                 and context_status is not None
-                and since_context <= 2
+                and since_context <= window
                 and not negation.search(sentence)
                 and not (_ZH_BLOCKERS if lang == "zh" else _EN_BLOCKERS).search(sentence)
                 and not (lang == "en" and _HEARSAY_EN.search(sentence))
@@ -1695,14 +1787,38 @@ def extract_claims(
             claims.setdefault((_firm_key(m), status, sent.text), claim)
         # the context for later sentences
         real_live = [c for c in live if c.status != CONTEXT]
+        opener = _OPENS_LIST.search(sentence)
+        if in_list:
+            pass  # an item: the list stays open
+        elif (
+            opener
+            and (
+                real_live
+                or any(c.status == CONTEXT for c in live)
+                or (context_status is not None and since_context <= 1)
+            )
+            and not any(f.start >= opener.start() for f in firms)
+        ):
+            # the opener's own status first ("Lenders that joined the scheme:", "The selected
+            # carmakers are:"), else the context's
+            if real_live:
+                list_status = real_live[-1].status
+            elif _SELECTED.search(sentence):
+                list_status = "approved"
+            else:
+                list_status = context_status or document_status
+        else:
+            list_status = None
         if found_here:
             document_status = found_here[-1][1]
             context_status = found_here[-1][1]
             context_firms = list(dict.fromkeys(m for m, *_ in found_here))
             since_context = 0
+            unnamed_group = False
         elif real_live and not firms:
             context_status = real_live[-1].status  # "applications came from foreign firms:"
             since_context = 0
+            unnamed_group = bool((_COUNT_ZH if lang == "zh" else _GROUP_EN).search(sentence))
         elif not firms and any(c.status == CONTEXT for c in live):
             # "The chosen automakers include:" opens a list on the following lines
             context_status = document_status or (
@@ -1735,6 +1851,70 @@ _LIST_OF_PILOTS = re.compile(
 
 
 _COLON_LIST = re.compile(r"[:：]\s*")
+# a sentence that ends by opening a list: its items follow on the next lines
+_OPENS_LIST = re.compile(r"(?:[:：]|\bas follows|如下)\W*$", re.I)
+_PARTITIVE_EN = re.compile(r"^\W*(?:of|among) (?:these|them|those|which)\b", re.I)
+# a group of firms counted or named by kind without names ("Five overseas banks", "several
+# entities", "two local enterprises")
+_GROUP_EN = re.compile(
+    r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|several|"
+    r"multiple|many|some|a number of)\s+(?:[\w-]+\s+){0,3}?(?:firms|companies|enterprises|"
+    r"businesses|applicants|banks|lenders|institutions|insurers|entities|carmakers|automakers|"
+    r"operators|brokers|managers|players|consortia|groups|developers)\b",
+    re.I,
+)
+_ITEM_NAME_EN = re.compile(r"[A-Z][\w&.'’-]*(?:\s+(?:[A-Z&][\w&.'’-]*|of|and|de|\(\w+\)))*")
+
+
+_LINE_LABEL_EN = re.compile(r"^[^:]{0,60}:\s*")
+_PARENTHESES = re.compile(r"\([^()]*\)")
+_LINE_ITEM_SPLIT_EN = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+|;\s*)")
+
+
+def _name_line_en(sentence: str, firms: list[_Firm], base: int) -> list[_Firm] | None:
+    """The firms of a line that is nothing but names (after an optional "label:"), or None.
+    Names the model missed become firms when they pass the firm tests."""
+    label = _LINE_LABEL_EN.match(sentence)
+    start = label.end() if label else 0
+    body = _PARENTHESES.sub(lambda m: " " * len(m.group()), sentence[start:]).rstrip(" .")
+    out = [f for f in firms if f.start < start]  # a label's names are kept as they are
+    pos = start
+    for piece in _LINE_ITEM_SPLIT_EN.split(body):
+        a = sentence.find(piece, pos) if piece else -1
+        if a < 0:
+            continue
+        pos = a + len(piece)
+        name = piece.strip()
+        if not name:
+            continue
+        a += len(piece) - len(piece.lstrip())
+        b = a + len(name)
+        known = [f for f in firms if a <= f.start and f.end <= b]
+        if len(known) == 1 and known[0].start - a <= 4 and b - known[0].end <= 1:
+            out += known  # the whole piece is the name ("the Kestrel Bank")
+            continue
+        if not _ITEM_NAME_EN.fullmatch(name) or len(name.split()) > 8:
+            return None  # a word that is no name: a sentence, not a list
+        firm = _structural_firm(sentence, a, b, base, name)
+        if firm is None:
+            return None
+        out.append(firm)
+    return sorted(out, key=lambda f: f.start) if len(out) >= 1 and body.strip() else None
+
+
+def _item_name_en(sentence: str, base: int) -> list[_Firm]:
+    """The name of a list item line the model did not tag ("2. Bank of Lanshan")."""
+    lead = _LIST_ITEM.match(sentence)
+    m = _ITEM_NAME_EN.match(sentence, lead.end()) if lead else None
+    if not m or len(m.group().split()) > 8 or _EN_NOT_NAME.match(m.group()):
+        return []
+    rest = sentence[m.end() :]
+    if rest.strip() and not re.match(r"\s*(?:[,;:(–—-]|$)", rest):
+        return []  # "3. Kestrel Bank applied in May": a sentence, not a bare name
+    firm = _structural_firm(sentence, m.start(), m.end(), base, m.group().rstrip(".,"))
+    return [firm] if firm else []
+
+
 _LIST_OPENING = re.compile(r"\b(?:including|such as)\b|包括|如下", re.I)
 # what a colon that opens a list of claimants ends ("The approved firms are:", "名单如下：")
 _COLON_INTRO = re.compile(

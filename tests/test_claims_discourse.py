@@ -1,0 +1,123 @@
+"""Claims that depend on the document's discourse state: enumerated lists opened by a sentence
+ending in a colon, groups counted before they are named ("approved two enterprises. They are
+…", "Of these, …"), and the precision guards that go with them (hedged reports, names in
+parentheses that are a firm's product or alias, fragments of public bodies' names).
+
+Hand-written: every sentence and firm name below is invented for the project, not taken from
+any report."""
+
+from __future__ import annotations
+
+from extract.text_claims import claims_of_text
+
+
+def groups(text: str, lang: str = "en") -> set[tuple[str, str]]:
+    return {(c.group, c.status) for c in claims_of_text(text, lang)}
+
+
+def test_enumerated_list_after_a_colon_takes_its_status_whatever_its_length() -> None:
+    # hand-written
+    text = (
+        "Several regional lenders have been added to the digital yuan pilot.\n"
+        "Lenders admitted to the pilot in May:\n"
+        "1. Qinghe Commercial Bank\n"
+        "2. Bank of Lanshan\n"
+        "3. Yuhe Rural Commercial Bank\n"
+        "4. Dongpo Commercial Bank\n"
+        "The pilot is run by the central bank.\n"
+        "1. Kestrel Bank\n"
+    )
+    found = groups(text)
+    for bank in ("Qinghe Commercial Bank", "Bank of Lanshan", "Yuhe Rural Commercial Bank"):
+        assert (bank, "approved") in found
+    assert ("Dongpo Commercial Bank", "approved") in found
+    # the list ends with the first sentence that is not an item
+    assert not any(g == "Kestrel Bank" for g, _s in found)
+
+
+def test_bulleted_items_after_an_application_colon_are_applicants() -> None:
+    # hand-written
+    text = (
+        "Two fund managers submitted applications for the QDLP pilot last week:\n"
+        "• Carrow Asset Management\n"
+        "• Lumen Capital Partners\n"
+    )
+    assert groups(text) == {
+        ("Carrow Asset Management", "applied"),
+        ("Lumen Capital Partners", "applied"),
+    }
+
+
+def test_a_counted_group_is_named_by_the_next_sentence() -> None:
+    # hand-written
+    text = (
+        "The province approved two local companies for duty-free trade last week. "
+        "They are Qinghe Duty Free Co Ltd and Lanshan Retail Group."
+    )
+    found = groups(text)
+    assert ("Lanshan Retail Group", "approved") in found
+    assert any(g.endswith("Duty Free Co Ltd") and s == "approved" for g, s in found)
+
+
+def test_of_these_gives_the_counted_status_besides_the_own_one() -> None:
+    # hand-written
+    text = (
+        "Five overseas banks have lodged applications for bond underwriting licences. Of "
+        "these, Carrow Bank and Vanta Bank already underwrite panda bonds."
+    )
+    found = groups(text)
+    assert ("Carrow Bank", "applied") in found
+    assert ("Vanta Bank", "applied") in found
+
+
+def test_believed_to_is_a_hedge_not_a_report() -> None:
+    # hand-written
+    text = (
+        "Kestrel AI and Lumen Labs are thought to have received approval for their chatbots, "
+        "though neither would confirm it."
+    )
+    assert groups(text) == set()
+
+
+def test_names_in_parentheses_after_a_firm_are_its_products() -> None:
+    # hand-written
+    text = (
+        "The regulator approved eight chatbot services on Thursday.\n"
+        "The providers are as follows:\n"
+        "Beijing providers: Kestrel AI (Kestrel Large Model), Lumen Labs (LumenChat), "
+        "Vanta Data (Vanta Writer)."
+    )
+    found = {g for g, _s in groups(text)}
+    assert {"Kestrel AI", "Lumen Labs", "Vanta Data"} <= found
+    assert not found & {"Kestrel Large Model", "LumenChat", "Vanta Writer"}
+
+
+def test_part_of_a_public_bodys_name_is_no_applicant() -> None:
+    # hand-written
+    text = (
+        "A spokesman for the Yuhe Provincial Office of Financial Services said several firms "
+        "had lodged applications by March."
+    )
+    assert not any(g == "Financial Services" for g, _s in groups(text))
+
+
+def test_a_founders_former_employer_is_no_claimant() -> None:
+    # hand-written
+    text = (
+        "Qinghe Technologies, set up in 2022 by Li Ming, a former Vanta Group engineer, "
+        "was granted a licence for its chatbot."
+    )
+    found = groups(text)
+    assert ("Qinghe Technologies", "approved") in found
+    assert not any(g == "Vanta Group" for g, _s in found)
+
+
+def test_places_introduced_by_including_are_not_firms() -> None:
+    # hand-written
+    text = (
+        "Kestrel Robotaxi obtained road-test permits in five cities including Lanshan, Yuhe "
+        "and Qinghe."
+    )
+    found = groups(text)
+    assert ("Kestrel Robotaxi", "approved") in found
+    assert not any(g in {"Lanshan", "Yuhe", "Qinghe"} for g, _s in found)
