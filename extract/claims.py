@@ -37,17 +37,32 @@ STAGES = ("attach", "attach-parse", "propagate")
 CONTEXT = "context"  # a cue whose status comes from the document's context ("also includes")
 
 _LIC = (
-    r"(?:licen[cs]es?|permits?|permission|approvals?|nod|green light|go-ahead|clearance|"
+    r"(?:licen[cs]es?|permits?|permission|approvals?|nod|green light|go[- ]ahead|clearance|"
     r"quotas?|qualifications?|certificates?|plates?)"
 )
 # a gap inside one sentence: a dot only inside a name or abbreviation (Pony.ai, Co. Ltd.)
 _GAP = r"(?:[^.;]|\.(?=\S)|\b(?:Co|Ltd|Inc|Corp|Bhd|Pte|Pty)\.)"
-_SVC = r"(?:services?|operations?|business(?:es)?|platforms?|clouds?|centres?|centers?|hospitals?)"
+_SVC = (
+    r"(?:services?|operations?|business(?:es)?|platforms?|clouds?|centres?|centers?|hospitals?|"
+    r"offerings?)"
+)
 # (status, pattern, blockable), most specific first; a matched span is masked for later patterns.
 # An unblockable cue states a fact even after "expected"/"will" ("the outcome of their
 # applications" says they applied).
 _EN_CUES: list[tuple[str, str, bool]] = [
-    (CONTEXT, r"\balso (?:on|in) the (?:[\w-]+ )?list\b|\balso named\b", False),  # context
+    (
+        CONTEXT,  # "are also in the latest round": the context's status
+        r"\balso (?:on|in|among) the (?:[\w-]+ ){0,3}?(?:list|round|batch|group|cohort)\b"
+        r"|\balso named\b",
+        False,
+    ),
+    (
+        "approved",  # "the pilot lenders grew to …", "the pilot banks include …"
+        r"\b(?:pilot|participating|selected|approved) (?:institutions|firms|companies|"
+        r"enterprises|banks|members|operators)\b(?: (?:now|also|will))?"
+        r" (?:include[sd]?|are|were|(?:expanded|extended|increased|grew) to)\b",
+        False,
+    ),
     # conditional forms: masked and dropped
     (
         "none",
@@ -86,7 +101,7 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         "operating",
         r"\b(?:has|have|had) (?:been )?(?:conducted|conducting|carried out|carrying out)\b"
         + _GAP
-        + r"{0,40}?\b(?:testing|tests|trials?|trial operations|deliveries|operations)\b"
+        + r"{0,40}?\b(?:testing|tests|trials?|trial operations|deliveries|operations|pilots?)\b"
         r"|\b(?:has|have|had) been testing\b"
         r"|\b(?:began|begun|begins|started|starts|commenced|has started|have started)\s+"
         r"(?:operating|operations|to operate|offering|providing|running|serving|trial operations|"
@@ -1687,7 +1702,7 @@ def extract_claims(
             excluded = _excluded_roles(sentence, firms, lang, parse_excluded)
         since_context += 1
         found_here: list[tuple[TaggedMention, str, str, str]] = []  # (mention, status, cue, stage)
-        window = 4 if unnamed_group else 2
+        window = 5 if unnamed_group else 2
         in_list = list_status is not None and (is_item or _verbless_list(sentence, firms))
         if list_status is not None and not in_list and lang == "en" and not cues:
             # "Beijing providers: Kestrel AI (Kestrel Chat), Lumen Labs (LumenGPT)": a line of

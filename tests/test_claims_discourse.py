@@ -121,3 +121,30 @@ def test_places_introduced_by_including_are_not_firms() -> None:
     found = groups(text)
     assert ("Kestrel Robotaxi", "approved") in found
     assert not any(g in {"Lanshan", "Yuhe", "Qinghe"} for g, _s in found)
+
+
+def test_a_list_of_pilot_institutions_and_the_pilot_carried_out() -> None:
+    # hand-written
+    text = (
+        "The pension product pilot was widened on Monday. The pilot institutions now include "
+        '"Qinghe Wealth Management Co., Ltd., Lanshan Wealth Management Co., Ltd. and Yuhe '
+        'Wealth Management Co., Ltd." Dongpo Wealth Management Co., Ltd. has carried out the '
+        "pilot in Lanshan since March."
+    )
+    found = groups(text)
+    assert any(g.startswith("Qinghe Wealth") and s == "approved" for g, s in found)
+    assert any(g.startswith("Yuhe Wealth") and s == "approved" for g, s in found)
+    assert any(g.startswith("Dongpo Wealth") and s == "operating" for g, s in found)
+
+
+def test_also_in_the_new_round_takes_the_rounds_status() -> None:
+    # hand-written
+    text = (
+        "Carrow Asset Management got the go ahead for a QDLP fund in March. "
+        "Lumen Capital and Vanta Investors are also among the latest batch."
+    )
+    assert groups(text) == {
+        ("Carrow Asset Management", "approved"),
+        ("Lumen Capital", "approved"),
+        ("Vanta Investors", "approved"),
+    }
