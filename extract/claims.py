@@ -237,7 +237,7 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
     ),
     (
         "operating",
-        r"正式(?:开展|运营|上线|开业|营业|投入运营|开通|开诊|启用|投用|开启)|开始运营|"
+        r"正式(?:开展|运营|上线|开业|营业|投入运营|开通|开诊|启用|投用|开启|开售|发售)|开始运营|"
         r"推出[^，。；]{0,24}(?:服务|业务)|(?:服务|业务)[^，。；]{0,16}落地(?!运营)|投入运营|已开展(?:相关)?业务|"
         r"(?:已在|已于|起在)[^，。；]{0,12}开展[^，。；]{0,14}业务|上线[^，。；]{0,10}服务|"
         r"开始[^，。；]{0,15}(?:提供|运营|服务|接诊|运作)|投入运作|投产|持续运营|继续运营|(?<!首次)开诊(?!许可|运营的|仪式)|开业(?!许可)|试运营(?!许可|牌照|资格)|落地运营|"
@@ -260,6 +260,8 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
         r"获[^，。；]{0,4}(?:牌照|许可|资格|额度)|列入[^，。；]{0,16}(?:名单|首批|试点)|纳入[^，。；]{0,16}试点|"
         r"(?:成为|确定为|确定)[^，。；]{0,16}(?:首批|首家|试点)|经营范围变更|变更经营范围|准予备案|(?:审查|审核|评审|评估)通过|"
         r"首批(?:获批|试点|入选)[^，。；申]{0,8}(?:企业|公司|机构|单位)|获得[^，。；]{0,8}资格|入围|"
+        r"位列[^，。；]{0,30}名单|(?:通过|完成)(?:了)?[^，。；]{0,30}备案|"
+        r"(?:等|[\d一二三四五六七八九十两]+家)(?:首批)?试点(?:机构|企业|公司|银行|单位)|"
         r"(?<![不未没])在[^，。；]{0,24}(?<!申报)(?<!申请)(?<!候选)名单(?:中|之列|内|里|上)",
         True,
     ),
@@ -382,7 +384,10 @@ _SINGULAR_ANAPHOR_EN = re.compile(
 _NEGATION_EN = re.compile(
     r"\b(?:not|no|never|excluded|except|absent|missing|neither|nor)\b|n't\b", re.I
 )
-_NEGATION_ZH = re.compile(r"未|不|没有|排除|除外|落选|无缘")
+# 不良 (bad assets), 不断, 不少, 未来 …: the characters of a negation inside other words
+_NEGATION_ZH = re.compile(
+    r"未(?!来)|不(?!良|断|少|同|仅|久|到|低于|超过|过|论|管|但|光|只|止)|没有|排除|除外|落选|无缘"
+)
 _ANAPHOR_ZH = re.compile(
     r"上述|以上|这些|这[两三四五六七八九十\d]+家|[两三四五六七八九十\d]+家企业|该(?:公司|企业|集团|机构)|它们|其申请|均"
 )
@@ -427,7 +432,8 @@ _NOT_A_FIRM = re.compile(
     r"|\bdemonstration area\b"
     r"|\blimited partner(?:ship)?\b|\binstitut(?:es|ions)\b"
     r"|\bcurrenc(?:y|ies)\b|\bCOVID\b|\b(?:large|language|large-scale) models?\b|^Photo\b|/VCG\b"
-    r"|新一批|首批|第[一二三四五六七八九十\d]批|记者|报讯$"
+    r"|新一批|首批|第[一二三四五六七八九十\d]批|记者|报讯$|最大|知名|领先|龙头"
+    r"|^(?:保险|金融|金融控股|资管|资产管理|投资|控股|科技|汽车)(?:集团|公司|机构)$|产品$"
     r"|^(?:合资|外资|中资|民营|国有|股份制|头部|大型|中小)[\u4e00-\u9fff]{0,4}(?:公司|企业|机构|银行)$"
     r"|试点|计划|方案|政策|办法|规定|清单|目录|名单|工程|项目|行动|战略|示范|条例|通知|意见|评估|申报|审批|"
     r"许可|支持下|试运营|载人|^(?:一|两|三|该|这|那|某)家|仪式"
@@ -569,7 +575,7 @@ def _blocked(sentence: str, cue_start: int, lang: str) -> bool:
         window += "to"  # "is seeking to apply": the cue's own "to" completes the blocker
     if lang == "zh":
         clause_start = max((m.end() for m in re.finditer(r"[，；。]", before)), default=0)
-        if _ZH_PERMISSION_CLAUSE.match(before[clause_start:]):
+        if _ZH_PERMISSION_CLAUSE.match(before[clause_start:] + sentence[cue_start : cue_start + 4]):
             return True  # "…许可证，可在示范区内道路试运营": what a licence allows, not a fact
     blockers = _ZH_BLOCKERS if lang == "zh" else _EN_BLOCKERS
     return bool(blockers.search(window))
@@ -907,6 +913,10 @@ _NOT_A_ZH_ITEM = re.compile(
 )
 
 
+_ZH_DESCRIPTOR = re.compile(r"^(.*(?:机构|公司|集团|巨头|之一的|的|”|」))([^的”」]{2,6})$")
+_ZH_NOT_A_REMAINDER = re.compile(
+    r"^(?:有限|股份|控股|集团|公司|理财|基金|证券|银行|保险|旗下|子公司)"
+)
 _UNIT_OF_ZH = re.compile(r"^\s*(?:旗下|下属|控股的|的子公司|子公司|全资子公司)[^，。；、]{0,20}$")
 
 
@@ -1029,6 +1039,10 @@ def _expand_zh_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm
             if b - a < 2 or n in wordy or any(f.start < b and a < f.end for f in out):
                 continue
             surface = sentence[a:b].strip("（）() ")
+            described = _ZH_DESCRIPTOR.match(surface)
+            if described and not _ZH_NOT_A_REMAINDER.match(described.group(2)):
+                a += len(described.group(1))  # "欧洲知名的资产管理机构青禾资本": 青禾资本
+                surface = described.group(2)
             firm = _structural_firm(sentence, a, b, base, surface)
             if firm and not _NOT_A_ZH_ITEM.search(surface):
                 out.append(firm)
@@ -1057,8 +1071,12 @@ def _excluded_roles(
         # "Kestrel (Kestrel Cloud)", "Hexa AI (Hexa Large Model, HexaGPT)": names in parentheses
         # right after a firm are its alias, brand or product, not other claimants
         before = sentence[max(0, f.start - 80) : f.start]
-        paren = max(before.rfind("("), before.rfind("（"))
-        if paren < 0 or re.search(r"[)）]", before[paren:]):
+        if lang == "zh" and _ZH_QUOTED_PRODUCT.match(sentence, f.end):
+            out.add(i)  # 青禾理财“安禾”养老理财产品: the product's name
+            continue
+        opening = "(（“《" if lang == "zh" else "(（"  # 青禾理财“禾悦”: a product
+        paren = max(before.rfind(ch) for ch in opening)
+        if paren < 0 or re.search(r"[)）”》]", before[paren:]):
             continue
         head = before[:paren].rstrip()
         if f.start - len(before) + len(head) in ends:
@@ -1067,6 +1085,9 @@ def _excluded_roles(
 
 
 # "the City Office of Trade Services": the model's name is part of a public body's
+_ZH_QUOTED_PRODUCT = re.compile(
+    r"[”」』][^，。；、“”]{0,14}?(?:产品|基金|车型|大模型|模型|品牌|系列)"
+)
 _GOV_OF_BEFORE_EN = re.compile(
     r"\b(?:Office|Ministry|Department|Bureau|Administration|Commission|Committee|Council|"
     r"Institute|Academy|University|School|Association|Federation|Chamber|Authority|Agency) "

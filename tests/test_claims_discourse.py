@@ -148,3 +148,30 @@ def test_also_in_the_new_round_takes_the_rounds_status() -> None:
         ("Lumen Capital", "approved"),
         ("Vanta Investors", "approved"),
     }
+
+
+def test_zh_descriptors_before_names_in_a_list_and_bad_assets_are_no_negation() -> None:
+    # hand-written; 不良资产 holds 不 without negating anything
+    text = (
+        "截至去年底，已有二十余家海外资管公司拿到试点额度，包括业内领先的对冲基金机构青禾资本、"
+        "专注不良资产的投资机构蓝山投资、保险集团禹禾保险等。"
+    )
+    found = {g for g, s in groups(text, "zh") if s == "approved"}
+    assert {"青禾资本", "蓝山投资"} <= found
+    assert not any("机构" in g for g in found)
+
+
+def test_zh_products_in_quotes_after_a_firm_are_not_firms() -> None:
+    # hand-written
+    text = "本周一起，青禾理财“禾悦”五年期养老理财产品与蓝山理财“安禾”稳健型养老理财产品正式发售。"
+    found = groups(text, "zh")
+    assert not any(g in {"禾悦", "安禾"} for g, _s in found)
+    assert not any(g.endswith("产品") for g, _s in found)
+
+
+def test_zh_a_permission_is_no_operation() -> None:
+    # hand-written
+    text = "青禾科技、蓝山科技等公司的对话模型已完成备案，此后可正式上线向用户开放。"
+    found = groups(text, "zh")
+    assert ("青禾科技", "approved") in found
+    assert not any(s == "operating" for _g, s in found)
