@@ -149,7 +149,7 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"|\bgranted\b|\bcleared\b|\blicensed\b|\blicen[cs]es? (?:was |were )?issued to\b"
         r"|\bpermitted\b|\b(?:preliminary|final|formal|official|regulatory) approval\b"
         r"|\bgot the nod\b|\bshort-?listed\b"
-        r"|\b(?:selected|chosen|picked|named|listed|included|admitted|approved)\b"
+        r"|\b(?:selected|chosen|picked|named|listed|included|admitted|approved|appointed)\b"
         r"(?= (?:as|for|in|into|to|on|among|under)\b)"
         r"|\b(?:was|were|been|being) (?:selected|chosen|picked)\b"
         r"|\b(?:made|make|makes|on) the (?:first |initial )?(?:list|cut|batch)\b"
@@ -159,7 +159,10 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"|\b(?:been |are |were |is |was )(?:included|allowed to|permitted to|cleared to)\b"
         r"|\binvolved in (?:\w+ ){0,3}?(?:pilot|projects?)\b|\b(?:was|were) issued\b"
         r"|\b(?:expanded|broadened|widened|changed) (?:its|their) business scope\b"
-        r"|\bauthori[sz]ed to\b"
+        r"|\bauthori[sz]ed (?:[\w-]+ ){0,5}?to\b"
+        r"|\badd(?:s|ed|ing)?\b"
+        + _GAP
+        + r"{0,40}?\bto the (?:[\w-]+ ){0,3}?(?:list|pilot|programme|program|batch|scheme)\b"
         r"|\b(?:licen[cs]es?|permits?|plates?|quotas?) (?:were |was |have been )?"
         r"(?:offered|issued|granted|awarded|given|allocated) (?:jointly |separately )?to\b"
         r"|\b(?:licen[cs]es?|permits?|plates?|quotas?|certificates?)\b" + _GAP + r"{0,30}?"
@@ -431,6 +434,7 @@ _NOT_A_FIRM = re.compile(
     r"|\bqualified (?:foreign|domestic)\b|\bfull self-driving\b"
     r"|\bdemonstration area\b"
     r"|\blimited partner(?:ship)?\b|\binstitut(?:es|ions)\b"
+    r"|^(?:Co\.?,?\s*)?(?:Ltd|Limited|Inc|Corp|LLC|PLC|Plc)\.?$|^[)）]|[(（]$|\bLaboratory\b"
     r"|\bcurrenc(?:y|ies)\b|\bCOVID\b|\b(?:large|language|large-scale) models?\b|^Photo\b|/VCG\b"
     r"|新一批|首批|第[一二三四五六七八九十\d]批|记者|报讯$|最大|知名|领先|龙头"
     r"|^(?:保险|金融|金融控股|资管|资产管理|投资|控股|科技|汽车)(?:集团|公司|机构)$|产品$"
@@ -754,7 +758,10 @@ _EN_NAME = (
     r"&)){0,5}"
 )
 _EN_LIST_RUN = re.compile(rf"{_EN_NAME}(?:(?:,\s+|,?\s+and\s+|,?\s+as well as\s+){_EN_NAME}){{1,}}")
-_EN_ITEM_SPLIT = re.compile(r",\s+(?:and\s+|as well as\s+)?|\s+and\s+|\s+as well as\s+")
+_EN_ITEM_SPLIT = re.compile(
+    r",\s+(?!(?:Ltd|Inc|LLC|Limited|Co|Corp|PLC|Plc)\b)(?:and\s+|as well as\s+)?|\s+and\s+"
+    r"|\s+as well as\s+"
+)
 _EN_NOT_NAME = re.compile(
     r"^(?:The|A|An|In|On|At|By|For|From|With|And|But|Its|Their|This|That|These|Those|It|They|"
     r"He|She|We|January|February|March|April|May|June|July|August|September|October|November|"
@@ -909,7 +916,7 @@ _ZH_LAST_ITEM_TAIL = re.compile(
     r"共|均|已|等|都|在内).*$"
 )
 _NOT_A_ZH_ITEM = re.compile(
-    r"\d+家|[部委局]$|^(?:首批|第.批|本批|其中)|申请|获|提交|表示|预计|将|已|的|了|于"
+    r"\d+(?:万|亿|多|余)|超过|高达|累计|达到|数百|数千|\d+家|[部委局]$|^(?:首批|第.批|本批|其中)|申请|获|提交|表示|预计|将|已|的|了|于"
 )
 
 
@@ -1932,9 +1939,8 @@ def _name_line_en(sentence: str, firms: list[_Firm], base: int) -> list[_Firm] |
         if not _ITEM_NAME_EN.fullmatch(name) or len(name.split()) > 8:
             return None  # a word that is no name: a sentence, not a list
         firm = _structural_firm(sentence, a, b, base, name)
-        if firm is None:
-            return None
-        out.append(firm)
+        if firm is not None:  # else a name that is no firm's (an academy): no claimant
+            out.append(firm)
     return sorted(out, key=lambda f: f.start) if len(out) >= 1 and body.strip() else None
 
 

@@ -175,3 +175,33 @@ def test_zh_a_permission_is_no_operation() -> None:
     found = groups(text, "zh")
     assert ("青禾科技", "approved") in found
     assert not any(s == "operating" for _g, s in found)
+
+
+def test_a_line_of_names_keeps_going_past_a_public_body_and_legal_suffixes() -> None:
+    # hand-written
+    text = (
+        "Six chatbot providers were cleared in the first round, as follows:\n"
+        "Lanshan providers: Kestrel AI (Kestrel Chat), Lanshan Academy of Sciences (Lanshan "
+        "Model), Vanta Data (Vanta Writer).\n"
+    )
+    found = groups(text)
+    assert ("Kestrel AI", "approved") in found
+    assert ("Vanta Data", "approved") in found
+    assert not any("Academy" in g for g, _s in found)
+    quoted = (
+        "The pension pilot grew again. The pilot institutions now include "
+        '"Qinghe Wealth Management Co., Ltd., Yuhe Wealth Management Co., Ltd. and Dongpo '
+        'Wealth Management Co., Ltd."'
+    )
+    assert not any(g.strip(". ") in {"Ltd", "Co"} for g, _s in groups(quoted))
+
+
+def test_added_to_the_list_counts_a_group_that_a_later_such_as_names() -> None:
+    # hand-written
+    text = (
+        "A notice on Friday adds nine lenders to the list of e-CNY operators. "
+        "The newcomers include Qinghe Commercial Bank and Lanshan Rural Bank."
+    )
+    found = groups(text)
+    assert ("Qinghe Commercial Bank", "approved") in found
+    assert ("Lanshan Rural Bank", "approved") in found
