@@ -1001,6 +1001,58 @@ def _zh_cue_subjects(sentence: str, firms: list[_Firm], cues: list[_Cue], base: 
     return out
 
 
+_ZH_NUMBERS = {
+    "两": 2,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
+_ZH_COUNTED_LIST = re.compile(
+    r"((?:[\u4e00-\u9fffA-Za-z]{2,14}(?:、|和|与|及|以及))+[\u4e00-\u9fffA-Za-z]{2,14}?)"
+    r"(?:等)?([两二三四五六七八九十]|\d{1,2})(?:家|个)(?:试点|首批)?(?:企业|公司|机构|银行|单位|车企|运营商)"
+)
+_ZH_PLACE_PREFIX = re.compile(
+    r"^[\u4e00-\u9fff]{2,6}?(?:新片区|新区|自贸区|市|省)(?=[\u4e00-\u9fff]{2,})"
+)
+
+
+def _counted_list_zh(sentence: str, base: int) -> list[_Firm]:
+    """ "A、B、C、D四家企业": a list whose count follows it names firms, when the count is the
+    number of its items (the model often misses such short brand names)."""
+    out: list[_Firm] = []
+    for m in _ZH_COUNTED_LIST.finditer(sentence):
+        raw = m.group(2)
+        count = int(raw) if raw.isdigit() else _ZH_NUMBERS.get(raw, 0)
+        a = m.start(1)
+        lead = _ZH_SUBJECT_LEAD.match(sentence, a)
+        a = lead.end() if lead else a
+        items, pos = [], a
+        for piece in re.split(r"(、|以及|和|与|及)", sentence[a : m.end(1)]):
+            if piece in {"、", "以及", "和", "与", "及"} or not piece:
+                pos += len(piece)
+                continue
+            start = pos
+            place = _ZH_PLACE_PREFIX.match(piece) if not items else None
+            if place:
+                start += place.end()
+            items.append((start, pos + len(piece)))
+            pos += len(piece)
+        if len(items) != count:
+            continue
+        names = [sentence[x:y] for x, y in items]
+        if any(not 2 <= len(n) <= 12 or _NOT_A_ZH_NAME.search(n) for n in names):
+            continue
+        found = [_structural_firm(sentence, x, y, base, sentence[x:y]) for x, y in items]
+        out += [f for f in found if f]
+    return out
+
+
 def _expand_zh_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm]:
     """Members of a Chinese list (A、B、C和D) that stands beside a recognised firm are firms too
     (安途智驾, 蔚来汽车): the list is the structure, as coordination is in English."""
@@ -1659,6 +1711,23 @@ def extract_claims(
             for f in firm_candidates(sentence, sent.mentions, lang)
             if f.mention.surface not in document_gov
         ]
+        if lang == "zh":
+            # a counted item replaces an unlinked piece of itself the model tagged (禹禾 of
+            # 禹禾智行); a linked firm stays
+            counted = [
+                f
+                for f in _counted_list_zh(sentence, sent.start)
+                if not any(
+                    g.start < f.end
+                    and f.start < g.end
+                    and (g.mention.entity or not (f.start <= g.start and g.end <= f.end))
+                    for g in firms
+                )
+            ]
+            firms = [
+                g for g in firms if not any(f.start <= g.start and g.end <= f.end for f in counted)
+            ]
+            firms = sorted(firms + counted, key=lambda f: f.start)
         is_item = bool(_LIST_ITEM.match(sentence))
         if is_item and not firms and lang == "en":
             firms = _item_name_en(sentence, sent.start)

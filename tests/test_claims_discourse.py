@@ -205,3 +205,15 @@ def test_added_to_the_list_counts_a_group_that_a_later_such_as_names() -> None:
     found = groups(text)
     assert ("Qinghe Commercial Bank", "approved") in found
     assert ("Lanshan Rural Bank", "approved") in found
+
+
+def test_zh_a_list_followed_by_its_count_names_firms() -> None:
+    # hand-written
+    text = (
+        "上周，青禾智途、蓝山未来、禹禾智行三家企业拿到了无人驾驶测试牌照。"
+        "同时，蓝山新区东坡公交、西岭捷运两家企业提交申请并获得了公交示范运营牌照。"
+    )
+    found = groups(text, "zh")
+    for firm in ("青禾智途", "蓝山未来", "禹禾智行", "东坡公交", "西岭捷运"):
+        assert (firm, "approved") in found
+    assert ("东坡公交", "applied") in found
