@@ -37,17 +37,32 @@ STAGES = ("attach", "attach-parse", "propagate")
 CONTEXT = "context"  # a cue whose status comes from the document's context ("also includes")
 
 _LIC = (
-    r"(?:licen[cs]es?|permits?|permission|approvals?|nod|green light|go-ahead|clearance|"
+    r"(?:licen[cs]es?|permits?|permission|approvals?|nod|green light|go[- ]ahead|clearance|"
     r"quotas?|qualifications?|certificates?|plates?)"
 )
 # a gap inside one sentence: a dot only inside a name or abbreviation (Pony.ai, Co. Ltd.)
 _GAP = r"(?:[^.;]|\.(?=\S)|\b(?:Co|Ltd|Inc|Corp|Bhd|Pte|Pty)\.)"
-_SVC = r"(?:services?|operations?|business(?:es)?|platforms?|clouds?|centres?|centers?|hospitals?)"
+_SVC = (
+    r"(?:services?|operations?|business(?:es)?|platforms?|clouds?|centres?|centers?|hospitals?|"
+    r"offerings?)"
+)
 # (status, pattern, blockable), most specific first; a matched span is masked for later patterns.
 # An unblockable cue states a fact even after "expected"/"will" ("the outcome of their
 # applications" says they applied).
 _EN_CUES: list[tuple[str, str, bool]] = [
-    (CONTEXT, r"\balso (?:on|in) the (?:[\w-]+ )?list\b|\balso named\b", False),  # context
+    (
+        CONTEXT,  # "are also in the latest round": the context's status
+        r"\balso (?:on|in|among) the (?:[\w-]+ ){0,3}?(?:list|round|batch|group|cohort)\b"
+        r"|\balso named\b",
+        False,
+    ),
+    (
+        "approved",  # "the pilot lenders grew to …", "the pilot banks include …"
+        r"\b(?:pilot|participating|selected|approved) (?:institutions|firms|companies|"
+        r"enterprises|banks|members|operators)\b(?: (?:now|also|will))?"
+        r" (?:include[sd]?|are|were|(?:expanded|extended|increased|grew) to)\b",
+        False,
+    ),
     # conditional forms: masked and dropped
     (
         "none",
@@ -86,7 +101,7 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         "operating",
         r"\b(?:has|have|had) (?:been )?(?:conducted|conducting|carried out|carrying out)\b"
         + _GAP
-        + r"{0,40}?\b(?:testing|tests|trials?|trial operations|deliveries|operations)\b"
+        + r"{0,40}?\b(?:testing|tests|trials?|trial operations|deliveries|operations|pilots?)\b"
         r"|\b(?:has|have|had) been testing\b"
         r"|\b(?:began|begun|begins|started|starts|commenced|has started|have started)\s+"
         r"(?:operating|operations|to operate|offering|providing|running|serving|trial operations|"
@@ -134,7 +149,7 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"|\bgranted\b|\bcleared\b|\blicensed\b|\blicen[cs]es? (?:was |were )?issued to\b"
         r"|\bpermitted\b|\b(?:preliminary|final|formal|official|regulatory) approval\b"
         r"|\bgot the nod\b|\bshort-?listed\b"
-        r"|\b(?:selected|chosen|picked|named|listed|included|admitted|approved)\b"
+        r"|\b(?:selected|chosen|picked|named|listed|included|admitted|approved|appointed)\b"
         r"(?= (?:as|for|in|into|to|on|among|under)\b)"
         r"|\b(?:was|were|been|being) (?:selected|chosen|picked)\b"
         r"|\b(?:made|make|makes|on) the (?:first |initial )?(?:list|cut|batch)\b"
@@ -144,7 +159,10 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"|\b(?:been |are |were |is |was )(?:included|allowed to|permitted to|cleared to)\b"
         r"|\binvolved in (?:\w+ ){0,3}?(?:pilot|projects?)\b|\b(?:was|were) issued\b"
         r"|\b(?:expanded|broadened|widened|changed) (?:its|their) business scope\b"
-        r"|\bauthori[sz]ed to\b"
+        r"|\bauthori[sz]ed (?:[\w-]+ ){0,5}?to\b"
+        r"|\badd(?:s|ed|ing)?\b"
+        + _GAP
+        + r"{0,40}?\bto the (?:[\w-]+ ){0,3}?(?:list|pilot|programme|program|batch|scheme)\b"
         r"|\b(?:licen[cs]es?|permits?|plates?|quotas?) (?:were |was |have been )?"
         r"(?:offered|issued|granted|awarded|given|allocated) (?:jointly |separately )?to\b"
         r"|\b(?:licen[cs]es?|permits?|plates?|quotas?|certificates?)\b" + _GAP + r"{0,30}?"
@@ -222,7 +240,7 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
     ),
     (
         "operating",
-        r"正式(?:开展|运营|上线|开业|营业|投入运营|开通|开诊|启用|投用|开启)|开始运营|"
+        r"正式(?:开展|运营|上线|开业|营业|投入运营|开通|开诊|启用|投用|开启|开售|发售)|开始运营|"
         r"推出[^，。；]{0,24}(?:服务|业务)|(?:服务|业务)[^，。；]{0,16}落地(?!运营)|投入运营|已开展(?:相关)?业务|"
         r"(?:已在|已于|起在)[^，。；]{0,12}开展[^，。；]{0,14}业务|上线[^，。；]{0,10}服务|"
         r"开始[^，。；]{0,15}(?:提供|运营|服务|接诊|运作)|投入运作|投产|持续运营|继续运营|(?<!首次)开诊(?!许可|运营的|仪式)|开业(?!许可)|试运营(?!许可|牌照|资格)|落地运营|"
@@ -245,6 +263,8 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
         r"获[^，。；]{0,4}(?:牌照|许可|资格|额度)|列入[^，。；]{0,16}(?:名单|首批|试点)|纳入[^，。；]{0,16}试点|"
         r"(?:成为|确定为|确定)[^，。；]{0,16}(?:首批|首家|试点)|经营范围变更|变更经营范围|准予备案|(?:审查|审核|评审|评估)通过|"
         r"首批(?:获批|试点|入选)[^，。；申]{0,8}(?:企业|公司|机构|单位)|获得[^，。；]{0,8}资格|入围|"
+        r"位列[^，。；]{0,30}名单|(?:通过|完成)(?:了)?[^，。；]{0,30}备案|"
+        r"(?:等|[\d一二三四五六七八九十两]+家)(?:首批)?试点(?:机构|企业|公司|银行|单位)|"
         r"(?<![不未没])在[^，。；]{0,24}(?<!申报)(?<!申请)(?<!候选)名单(?:中|之列|内|里|上)",
         True,
     ),
@@ -282,7 +302,7 @@ _EN_BLOCKERS = re.compile(
     r"has to|have to|required to|seek(?:s|ing)? to|sought to|trying to|tries to|looking to|"
     r"moving toward|moving towards|working toward|working towards|on track to|anticipat\w*|"
     r"eagerly|none|failed to|fails? to|failing to|unable to|needs?|needed|allegedly|reportedly|"
-    r"(?:is|are|was|were) said to)\b"
+    r"(?:is|are|was|were) said to|(?:believed|thought|understood|rumou?red|tipped) to)\b"
     r"|\?|n't\b",
     re.I,
 )
@@ -305,7 +325,7 @@ _ROLE_BEFORE_EN = re.compile(
     r"rivals?,? (?:including|such as|like)|competitors?,? (?:including|such as|like)|"
     r"(?:joint venture|venture|JV|partnership|tie-up|alliance|cooperation|deal) (?:with|between)|"
     r"partner(?:ed|ing|s)? (?:with)?|stake in|stakes in|with (?:its )?(?:local )?partners?|"
-    r"(?:NYSE|NASDAQ|Nasdaq|HKEX|HKG|SSE|SZSE)\s*:|unit of|subsidiary of)"
+    r"(?:NYSE|NASDAQ|Nasdaq|HKEX|HKG|SSE|SZSE)\s*:|unit of|subsidiary of|former|ex-)"
     r"\s+(?:the\s+)?$",
     re.I,
 )
@@ -322,7 +342,11 @@ _UNNAMED_UNIT_OF_EN = re.compile(
     r"(?:units?|subsidiary|subsidiaries|arms?|affiliates?) of\s+(?:the\s+)?$",
     re.I,
 )
-_ROLE_AFTER_EN = re.compile(r"^\s*(?:analysts?|estimates?|research|report|reported)\b", re.I)
+_ROLE_AFTER_EN = re.compile(
+    r"^\s*(?:analysts?|estimates?|research|report|reported|(?:senior |executive )?"
+    r"vice[- ]president|co-?founder|founder|veteran|alumn\w*|employees?|engineers?)\b",
+    re.I,
+)
 # a speaker reports on itself unless the sentence names another firm ("Tesla applied, HSBC said")
 _SPEAKER_AFTER_EN = re.compile(
     r"^['’]?s?\s*(?:said|says|told|noted|confirmed|spokes(?:person|man|woman)|executive|official|"
@@ -363,7 +387,10 @@ _SINGULAR_ANAPHOR_EN = re.compile(
 _NEGATION_EN = re.compile(
     r"\b(?:not|no|never|excluded|except|absent|missing|neither|nor)\b|n't\b", re.I
 )
-_NEGATION_ZH = re.compile(r"未|不|没有|排除|除外|落选|无缘")
+# 不良 (bad assets), 不断, 不少, 未来 …: the characters of a negation inside other words
+_NEGATION_ZH = re.compile(
+    r"未(?!来)|不(?!良|断|少|同|仅|久|到|低于|超过|过|论|管|但|光|只|止)|没有|排除|除外|落选|无缘"
+)
 _ANAPHOR_ZH = re.compile(
     r"上述|以上|这些|这[两三四五六七八九十\d]+家|[两三四五六七八九十\d]+家企业|该(?:公司|企业|集团|机构)|它们|其申请|均"
 )
@@ -371,6 +398,8 @@ _ANAPHOR_ZH = re.compile(
 _LIST_CONTEXT_EN = re.compile(
     r"\b(?:also include[sd]?|includes?|including|such as|among them|others? (?:are|were|include)|"
     r"namely)\b|^\W*(?:and|plus)\b|:\s"
+    r"|^\W*(?:they|these|those|the (?:two|three|four|five|six|seven|eight|nine|ten|\d+)"
+    r"(?: [\w-]+){0,2}) (?:are|were|include[sd]?)\b|^\W*(?:of|among) (?:these|them|those)\b"
     r"|\b(?:first|second|third|next|same) (?:group|batch|list|cohort|round)\b",
     re.I,
 )
@@ -405,6 +434,11 @@ _NOT_A_FIRM = re.compile(
     r"|\bqualified (?:foreign|domestic)\b|\bfull self-driving\b"
     r"|\bdemonstration area\b"
     r"|\blimited partner(?:ship)?\b|\binstitut(?:es|ions)\b"
+    r"|^(?:Co\.?,?\s*)?(?:Ltd|Limited|Inc|Corp|LLC|PLC|Plc)\.?$|^[)）]|[(（]$|\bLaboratory\b"
+    r"|\bcurrenc(?:y|ies)\b|\bCOVID\b|\b(?:large|language|large-scale) models?\b|^Photo\b|/VCG\b"
+    r"|新一批|首批|第[一二三四五六七八九十\d]批|记者|报讯$|最大|知名|领先|龙头"
+    r"|^(?:保险|金融|金融控股|资管|资产管理|投资|控股|科技|汽车)(?:集团|公司|机构)$|产品$"
+    r"|^(?:合资|外资|中资|民营|国有|股份制|头部|大型|中小)[\u4e00-\u9fff]{0,4}(?:公司|企业|机构|银行)$"
     r"|试点|计划|方案|政策|办法|规定|清单|目录|名单|工程|项目|行动|战略|示范|条例|通知|意见|评估|申报|审批|"
     r"许可|支持下|试运营|载人|^(?:一|两|三|该|这|那|某)家|仪式"
     r"|^(?:[两三四五六七八九十\d]+家)?(?:民营|外资|中资|合资|国有|股份制|城商|农商|地方|境外|境内|公募|私募|"
@@ -422,7 +456,8 @@ _NOT_FIRM_ACRONYMS = frozenset(
     "MIIT MOFCOM NDRC CAC CSRC CBIRC NFRA SAFE PBOC PBC SASAC NHC CCTV CGTN CNS 5G 4G L2 L3 L4 VPN "
     "L5 V2G V2X C-V2X OTA ADAS IPO ETF ESG FDI WFOE WFOES JV JVS SEZ SEZS GBA R&D IT ICT IOT "
     "API SDK OS CAR CNY USD HKD FSD NOA FMC BJHAD NYSE NASDAQ HKEX SSE SZSE CBRC CIRC CAAC NAFMII "
-    "QDIE AOC UAM SAMR MPS MOT MOF SAT SFC HKMA MAS FCA SEC PBC PBOC MIIT NFRA".split()
+    "QDIE AOC UAM SAMR MPS MOT MOF SAT SFC HKMA MAS FCA SEC PBC PBOC MIIT NFRA CBDC CBDT LLM LLMS "
+    "AIGC GENAI".split()
 )
 _HEADLINE_END = re.compile(r"[.!?。！？:：”\"』」)]\s*$")
 _SENTENCE_SPLIT_EN = re.compile(r"(?<=[.!?…])[\"”’']?\s+(?=[\"“‘']?[A-Z0-9(])|\n+")
@@ -526,7 +561,7 @@ _HOAX_ZH = re.compile(r"谣言|传言|不实|辟谣|伪造|虚假")
 
 
 _ZH_PERMISSION_CLAUSE = re.compile(
-    r"^(?:并|且|还|即|均|都)?(?:可|可以|能够|允许|准许)(?:在|于|开展|进行)"
+    r"^(?:此后|随后|之后|今后|届时)?(?:并|且|还|即|均|都)?(?:可|可以|能够|允许|准许)(?:在|于|开展|进行|正式|上线|提供|面向|向)"
 )
 
 
@@ -544,7 +579,7 @@ def _blocked(sentence: str, cue_start: int, lang: str) -> bool:
         window += "to"  # "is seeking to apply": the cue's own "to" completes the blocker
     if lang == "zh":
         clause_start = max((m.end() for m in re.finditer(r"[，；。]", before)), default=0)
-        if _ZH_PERMISSION_CLAUSE.match(before[clause_start:]):
+        if _ZH_PERMISSION_CLAUSE.match(before[clause_start:] + sentence[cue_start : cue_start + 4]):
             return True  # "…许可证，可在示范区内道路试运营": what a licence allows, not a fact
     blockers = _ZH_BLOCKERS if lang == "zh" else _EN_BLOCKERS
     return bool(blockers.search(window))
@@ -621,7 +656,7 @@ def gov_acronyms(text: str) -> frozenset[str]:
 # "Autopilot software": a product
 _PLACE_AFTER_EN = re.compile(
     r"^['’]?s?\s+(?:district|county|city|province|prefecture|township|municipality|new area|"
-    r"software|app|apps|sedans?|SUVs?|chips?)\b",
+    r"software|app|apps|sedans?|SUVs?|chips?|bonds?|wallets?)\b",
     re.I,
 )
 _PLACE_BEFORE_EN = re.compile(
@@ -645,6 +680,8 @@ def _trim_conjunction(m: TaggedMention) -> TaggedMention:
     cut = _TRAILING_CONJUNCTION.search(m.surface)
     if cut:
         m = replace(m, surface=m.surface[: cut.start()], end=m.end - (len(m.surface) - cut.start()))
+    if m.surface.startswith(("the ", "The ")) and len(m.surface) > 8:
+        m = replace(m, surface=m.surface[4:], start=m.start + 4)
     lead = _LEADING_FUNCTION_WORD.match(m.surface)
     if lead and len(m.surface) > lead.end():
         m = replace(m, surface=m.surface[lead.end() :], start=m.start + lead.end())
@@ -721,7 +758,10 @@ _EN_NAME = (
     r"&)){0,5}"
 )
 _EN_LIST_RUN = re.compile(rf"{_EN_NAME}(?:(?:,\s+|,?\s+and\s+|,?\s+as well as\s+){_EN_NAME}){{1,}}")
-_EN_ITEM_SPLIT = re.compile(r",\s+(?:and\s+|as well as\s+)?|\s+and\s+|\s+as well as\s+")
+_EN_ITEM_SPLIT = re.compile(
+    r",\s+(?!(?:Ltd|Inc|LLC|Limited|Co|Corp|PLC|Plc)\b)(?:and\s+|as well as\s+)?|\s+and\s+"
+    r"|\s+as well as\s+"
+)
 _EN_NOT_NAME = re.compile(
     r"^(?:The|A|An|In|On|At|By|For|From|With|And|But|Its|Their|This|That|These|Those|It|They|"
     r"He|She|We|January|February|March|April|May|June|July|August|September|October|November|"
@@ -779,12 +819,21 @@ _ITEM_END_EN = re.compile(
 )
 
 
+_PLACE_NOUN_BEFORE = re.compile(
+    r"\b(?:cities|provinces|regions|countries|districts|areas|zones|places|locations|markets|"
+    r"municipalities|counties)\W*$",
+    re.I,
+)
+
+
 def _introduced_names_en(sentence: str, base: int) -> list[_Firm]:
     """Capitalised names after "including", "such as", "include" (with a lower-case descriptor
     before each: "heavy-duty truckmaker Hexa Trucks and Lumen Bus"), kept when they pass the
     firm tests; for list sentences with no recognised firm."""
     out: list[_Firm] = []
     for m in _EN_INTRODUCED.finditer(sentence):
+        if _PLACE_NOUN_BEFORE.search(sentence, 0, m.start()):
+            continue  # "five cities including Lanshan and Yuhe": places
         pos = m.start(1)
         for piece in _EN_INTRODUCED_SPLIT.split(m.group(1)):
             a = sentence.find(piece, pos)
@@ -867,10 +916,14 @@ _ZH_LAST_ITEM_TAIL = re.compile(
     r"共|均|已|等|都|在内).*$"
 )
 _NOT_A_ZH_ITEM = re.compile(
-    r"\d+家|[部委局]$|^(?:首批|第.批|本批|其中)|申请|获|提交|表示|预计|将|已|的|了|于"
+    r"\d+(?:万|亿|多|余)|超过|高达|累计|达到|数百|数千|\d+家|[部委局]$|^(?:首批|第.批|本批|其中)|申请|获|提交|表示|预计|将|已|的|了|于"
 )
 
 
+_ZH_DESCRIPTOR = re.compile(r"^(.*(?:机构|公司|集团|巨头|之一的|的|”|」))([^的”」]{2,6})$")
+_ZH_NOT_A_REMAINDER = re.compile(
+    r"^(?:有限|股份|控股|集团|公司|理财|基金|证券|银行|保险|旗下|子公司)"
+)
 _UNIT_OF_ZH = re.compile(r"^\s*(?:旗下|下属|控股的|的子公司|子公司|全资子公司)[^，。；、]{0,20}$")
 
 
@@ -948,6 +1001,58 @@ def _zh_cue_subjects(sentence: str, firms: list[_Firm], cues: list[_Cue], base: 
     return out
 
 
+_ZH_NUMBERS = {
+    "两": 2,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
+_ZH_COUNTED_LIST = re.compile(
+    r"((?:[\u4e00-\u9fffA-Za-z]{2,14}(?:、|和|与|及|以及))+[\u4e00-\u9fffA-Za-z]{2,14}?)"
+    r"(?:等)?([两二三四五六七八九十]|\d{1,2})(?:家|个)(?:试点|首批)?(?:企业|公司|机构|银行|单位|车企|运营商)"
+)
+_ZH_PLACE_PREFIX = re.compile(
+    r"^[\u4e00-\u9fff]{2,6}?(?:新片区|新区|自贸区|市|省)(?=[\u4e00-\u9fff]{2,})"
+)
+
+
+def _counted_list_zh(sentence: str, base: int) -> list[_Firm]:
+    """ "A、B、C、D四家企业": a list whose count follows it names firms, when the count is the
+    number of its items (the model often misses such short brand names)."""
+    out: list[_Firm] = []
+    for m in _ZH_COUNTED_LIST.finditer(sentence):
+        raw = m.group(2)
+        count = int(raw) if raw.isdigit() else _ZH_NUMBERS.get(raw, 0)
+        a = m.start(1)
+        lead = _ZH_SUBJECT_LEAD.match(sentence, a)
+        a = lead.end() if lead else a
+        items, pos = [], a
+        for piece in re.split(r"(、|以及|和|与|及)", sentence[a : m.end(1)]):
+            if piece in {"、", "以及", "和", "与", "及"} or not piece:
+                pos += len(piece)
+                continue
+            start = pos
+            place = _ZH_PLACE_PREFIX.match(piece) if not items else None
+            if place:
+                start += place.end()
+            items.append((start, pos + len(piece)))
+            pos += len(piece)
+        if len(items) != count:
+            continue
+        names = [sentence[x:y] for x, y in items]
+        if any(not 2 <= len(n) <= 12 or _NOT_A_ZH_NAME.search(n) for n in names):
+            continue
+        found = [_structural_firm(sentence, x, y, base, sentence[x:y]) for x, y in items]
+        out += [f for f in found if f]
+    return out
+
+
 def _expand_zh_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm]:
     """Members of a Chinese list (A、B、C和D) that stands beside a recognised firm are firms too
     (安途智驾, 蔚来汽车): the list is the structure, as coordination is in English."""
@@ -993,6 +1098,10 @@ def _expand_zh_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm
             if b - a < 2 or n in wordy or any(f.start < b and a < f.end for f in out):
                 continue
             surface = sentence[a:b].strip("（）() ")
+            described = _ZH_DESCRIPTOR.match(surface)
+            if described and not _ZH_NOT_A_REMAINDER.match(described.group(2)):
+                a += len(described.group(1))  # "欧洲知名的资产管理机构青禾资本": 青禾资本
+                surface = described.group(2)
             firm = _structural_firm(sentence, a, b, base, surface)
             if firm and not _NOT_A_ZH_ITEM.search(surface):
                 out.append(firm)
@@ -1016,7 +1125,33 @@ def _excluded_roles(
                 sentence, firms[i - 1], lang
             ):
                 out.add(i)
+    ends = {f.end for f in firms}
+    for i, f in enumerate(firms):
+        # "Kestrel (Kestrel Cloud)", "Hexa AI (Hexa Large Model, HexaGPT)": names in parentheses
+        # right after a firm are its alias, brand or product, not other claimants
+        before = sentence[max(0, f.start - 80) : f.start]
+        if lang == "zh" and _ZH_QUOTED_PRODUCT.match(sentence, f.end):
+            out.add(i)  # 青禾理财“安禾”养老理财产品: the product's name
+            continue
+        opening = "(（“《" if lang == "zh" else "(（"  # 青禾理财“禾悦”: a product
+        paren = max(before.rfind(ch) for ch in opening)
+        if paren < 0 or re.search(r"[)）”》]", before[paren:]):
+            continue
+        head = before[:paren].rstrip()
+        if f.start - len(before) + len(head) in ends:
+            out.add(i)
     return out
+
+
+# "the City Office of Trade Services": the model's name is part of a public body's
+_ZH_QUOTED_PRODUCT = re.compile(
+    r"[”」』][^，。；、“”]{0,14}?(?:产品|基金|车型|大模型|模型|品牌|系列)"
+)
+_GOV_OF_BEFORE_EN = re.compile(
+    r"\b(?:Office|Ministry|Department|Bureau|Administration|Commission|Committee|Council|"
+    r"Institute|Academy|University|School|Association|Federation|Chamber|Authority|Agency) "
+    r"(?:of|for) (?:the )?$"
+)
 
 
 def _speaker_only(sentence: str, firm: _Firm, lang: str) -> bool:
@@ -1037,6 +1172,8 @@ def _role_excluded(
         # "The Shanghai-based subsidiary of Unity requested permits": an unnamed unit stands
         # for its parent, which is then the claimant (not "Unity Shanghai, a unit of Unity")
     if not zh and _PARTNER_SPAN_EN.search(sentence[: firm.start]):
+        return True
+    if not zh and firm.mention.entity is None and _GOV_OF_BEFORE_EN.search(before):
         return True
     if zh and (
         re.match(
@@ -1427,6 +1564,8 @@ def _unwrap(text: str) -> str:
         was_first, first = first, False
         if not line or nxt in {"\n", ""} or line[-1] in _TERMINAL:
             continue
+        if _LIST_ITEM.match(text, i + 1):
+            continue  # "1. Kestrel Bank" / "• Kestrel Bank": a list item keeps its line
         if nxt.islower() or (wrapped and not was_first and len(line) >= 35):
             chars[i] = " "
     return "".join(chars)
@@ -1449,6 +1588,18 @@ def _split_sentences(text: str, lang: str) -> list[tuple[int, str]]:
         chunk = text[pos:]
         out.append((pos + len(chunk) - len(chunk.lstrip()), chunk.strip()))
     out = [piece for start, chunk in out for piece in _cap(start, chunk)]
+    joined: list[tuple[int, str]] = []
+    for start, chunk in out:  # "1." cut from "1. Kestrel Bank" by the splitter
+        if (
+            joined
+            and _ENUMERATOR_ONLY.match(joined[-1][1])
+            and "\n" not in text[joined[-1][0] : start]
+        ):
+            prev_start = joined[-1][0]
+            joined[-1] = (prev_start, text[prev_start : start + len(chunk)])
+        else:
+            joined.append((start, chunk))
+    out = joined
     if lang != "zh":  # "AIA Co. Ltd. has received approval": no break after an abbreviation
         merged: list[tuple[int, str]] = []
         for start, chunk in out:
@@ -1461,6 +1612,9 @@ def _split_sentences(text: str, lang: str) -> list[tuple[int, str]]:
     return out
 
 
+# a line that is one item of an enumerated or bulleted list
+_LIST_ITEM = re.compile(r"[ \t]*(?:\(?\d{1,2}[.)、](?!\d)|[•·▪◦●\-–—*])[ \t]*(?=\S)")
+_ENUMERATOR_ONLY = re.compile(r"^\(?\d{1,2}[.)、]$")
 _MAX_SENTENCE = 1500
 _SOFT_BREAK = re.compile(r"[，；,;、]\s*|\s+")
 
@@ -1544,6 +1698,12 @@ def extract_claims(
     document_gov = gov_acronyms(text or " ".join(s.text for s in sentences))
     context_firms: list[TaggedMention] = []
     since_context = 99
+    # the discourse state beyond the last claim: a list opened by a sentence ending in a colon
+    # ("Lenders that joined the scheme in May:") whose items follow, however many; and a group
+    # of firms a sentence counted without naming them ("approved two enterprises"), whose names
+    # a later list gives ("They are A and B", "Of these, A and B …")
+    list_status: str | None = None
+    unnamed_group = False
     for sent in sentences:
         sentence = sent.folded
         firms = [
@@ -1551,6 +1711,26 @@ def extract_claims(
             for f in firm_candidates(sentence, sent.mentions, lang)
             if f.mention.surface not in document_gov
         ]
+        if lang == "zh":
+            # a counted item replaces an unlinked piece of itself the model tagged (禹禾 of
+            # 禹禾智行); a linked firm stays
+            counted = [
+                f
+                for f in _counted_list_zh(sentence, sent.start)
+                if not any(
+                    g.start < f.end
+                    and f.start < g.end
+                    and (g.mention.entity or not (f.start <= g.start and g.end <= f.end))
+                    for g in firms
+                )
+            ]
+            firms = [
+                g for g in firms if not any(f.start <= g.start and g.end <= f.end for f in counted)
+            ]
+            firms = sorted(firms + counted, key=lambda f: f.start)
+        is_item = bool(_LIST_ITEM.match(sentence))
+        if is_item and not firms and lang == "en":
+            firms = _item_name_en(sentence, sent.start)
         cues = _cues(sentence, lang, [(f.start, f.end) for f in firms])
         stage = "attach"
         if lang == "zh" and cues:
@@ -1619,7 +1799,20 @@ def extract_claims(
             excluded = _excluded_roles(sentence, firms, lang, parse_excluded)
         since_context += 1
         found_here: list[tuple[TaggedMention, str, str, str]] = []  # (mention, status, cue, stage)
-        if firms:
+        window = 5 if unnamed_group else 2
+        in_list = list_status is not None and (is_item or _verbless_list(sentence, firms))
+        if list_status is not None and not in_list and lang == "en" and not cues:
+            # "Beijing providers: Kestrel AI (Kestrel Chat), Lumen Labs (LumenGPT)": a line of
+            # names, each perhaps with its product in parentheses, is an item line too
+            named = _name_line_en(sentence, firms, sent.start)
+            if named is not None:
+                firms, in_list = named, True
+                excluded = _excluded_roles(sentence, firms, lang)
+        if in_list and not any(c.status != CONTEXT for c in live):
+            for i, firm in enumerate(firms):
+                if i not in excluded:
+                    found_here.append((firm.mention, list_status, "", "propagate"))
+        elif firms:
             governed = attach(sentence, firms, cues, lang, excluded)
             for i, cue_list in governed.items():
                 for cue in cue_list:
@@ -1639,10 +1832,21 @@ def extract_claims(
             list_re = _LIST_CONTEXT_ZH if lang == "zh" else _LIST_CONTEXT_EN
             negation = _NEGATION_ZH if lang == "zh" else _NEGATION_EN
             if (
+                governed
+                and unnamed_group
+                and context_status is not None
+                and since_context <= window
+                and _PARTITIVE_EN.match(sentence)
+            ):
+                # "Five lenders have applied. Of these, A and B hold licences": the named
+                # are of the counted group and share its status besides their own
+                for i in governed:
+                    found_here.append((firms[i].mention, context_status, "", "propagate"))
+            if (
                 not governed
                 and not cues
                 and context_status is not None
-                and since_context <= 2
+                and since_context <= window
                 and not negation.search(sentence)
                 and not (_ZH_BLOCKERS if lang == "zh" else _EN_BLOCKERS).search(sentence)
                 and not (lang == "en" and _HEARSAY_EN.search(sentence))
@@ -1695,14 +1899,38 @@ def extract_claims(
             claims.setdefault((_firm_key(m), status, sent.text), claim)
         # the context for later sentences
         real_live = [c for c in live if c.status != CONTEXT]
+        opener = _OPENS_LIST.search(sentence)
+        if in_list:
+            pass  # an item: the list stays open
+        elif (
+            opener
+            and (
+                real_live
+                or any(c.status == CONTEXT for c in live)
+                or (context_status is not None and since_context <= 1)
+            )
+            and not any(f.start >= opener.start() for f in firms)
+        ):
+            # the opener's own status first ("Lenders that joined the scheme:", "The selected
+            # carmakers are:"), else the context's
+            if real_live:
+                list_status = real_live[-1].status
+            elif _SELECTED.search(sentence):
+                list_status = "approved"
+            else:
+                list_status = context_status or document_status
+        else:
+            list_status = None
         if found_here:
             document_status = found_here[-1][1]
             context_status = found_here[-1][1]
             context_firms = list(dict.fromkeys(m for m, *_ in found_here))
             since_context = 0
+            unnamed_group = False
         elif real_live and not firms:
             context_status = real_live[-1].status  # "applications came from foreign firms:"
             since_context = 0
+            unnamed_group = bool((_COUNT_ZH if lang == "zh" else _GROUP_EN).search(sentence))
         elif not firms and any(c.status == CONTEXT for c in live):
             # "The chosen automakers include:" opens a list on the following lines
             context_status = document_status or (
@@ -1735,6 +1963,69 @@ _LIST_OF_PILOTS = re.compile(
 
 
 _COLON_LIST = re.compile(r"[:：]\s*")
+# a sentence that ends by opening a list: its items follow on the next lines
+_OPENS_LIST = re.compile(r"(?:[:：]|\bas follows|如下)\W*$", re.I)
+_PARTITIVE_EN = re.compile(r"^\W*(?:of|among) (?:these|them|those|which)\b", re.I)
+# a group of firms counted or named by kind without names ("Five overseas banks", "several
+# entities", "two local enterprises")
+_GROUP_EN = re.compile(
+    r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|several|"
+    r"multiple|many|some|a number of)\s+(?:[\w-]+\s+){0,3}?(?:firms|companies|enterprises|"
+    r"businesses|applicants|banks|lenders|institutions|insurers|entities|carmakers|automakers|"
+    r"operators|brokers|managers|players|consortia|groups|developers)\b",
+    re.I,
+)
+_ITEM_NAME_EN = re.compile(r"[A-Z][\w&.'’-]*(?:\s+(?:[A-Z&][\w&.'’-]*|of|and|de|\(\w+\)))*")
+
+
+_LINE_LABEL_EN = re.compile(r"^[^:]{0,60}:\s*")
+_PARENTHESES = re.compile(r"\([^()]*\)")
+_LINE_ITEM_SPLIT_EN = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+|;\s*)")
+
+
+def _name_line_en(sentence: str, firms: list[_Firm], base: int) -> list[_Firm] | None:
+    """The firms of a line that is nothing but names (after an optional "label:"), or None.
+    Names the model missed become firms when they pass the firm tests."""
+    label = _LINE_LABEL_EN.match(sentence)
+    start = label.end() if label else 0
+    body = _PARENTHESES.sub(lambda m: " " * len(m.group()), sentence[start:]).rstrip(" .")
+    out = [f for f in firms if f.start < start]  # a label's names are kept as they are
+    pos = start
+    for piece in _LINE_ITEM_SPLIT_EN.split(body):
+        a = sentence.find(piece, pos) if piece else -1
+        if a < 0:
+            continue
+        pos = a + len(piece)
+        name = piece.strip()
+        if not name:
+            continue
+        a += len(piece) - len(piece.lstrip())
+        b = a + len(name)
+        known = [f for f in firms if a <= f.start and f.end <= b]
+        if len(known) == 1 and known[0].start - a <= 4 and b - known[0].end <= 1:
+            out += known  # the whole piece is the name ("the Kestrel Bank")
+            continue
+        if not _ITEM_NAME_EN.fullmatch(name) or len(name.split()) > 8:
+            return None  # a word that is no name: a sentence, not a list
+        firm = _structural_firm(sentence, a, b, base, name)
+        if firm is not None:  # else a name that is no firm's (an academy): no claimant
+            out.append(firm)
+    return sorted(out, key=lambda f: f.start) if len(out) >= 1 and body.strip() else None
+
+
+def _item_name_en(sentence: str, base: int) -> list[_Firm]:
+    """The name of a list item line the model did not tag ("2. Bank of Lanshan")."""
+    lead = _LIST_ITEM.match(sentence)
+    m = _ITEM_NAME_EN.match(sentence, lead.end()) if lead else None
+    if not m or len(m.group().split()) > 8 or _EN_NOT_NAME.match(m.group()):
+        return []
+    rest = sentence[m.end() :]
+    if rest.strip() and not re.match(r"\s*(?:[,;:(–—-]|$)", rest):
+        return []  # "3. Kestrel Bank applied in May": a sentence, not a bare name
+    firm = _structural_firm(sentence, m.start(), m.end(), base, m.group().rstrip(".,"))
+    return [firm] if firm else []
+
+
 _LIST_OPENING = re.compile(r"\b(?:including|such as)\b|包括|如下", re.I)
 # what a colon that opens a list of claimants ends ("The approved firms are:", "名单如下：")
 _COLON_INTRO = re.compile(
