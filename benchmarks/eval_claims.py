@@ -156,7 +156,7 @@ def _gold_names(c: dict) -> set[str]:
     return {norm(n) for n in raw if n}
 
 
-SPLIT_FILES = ("", "test_", "test2_", "test3_", "test4_")
+SPLIT_FILES = ("", "test_", "test2_", "test3_", "test4_", "test5_")
 
 
 def _label_strings(item: dict) -> list[str]:
@@ -351,11 +351,11 @@ def main() -> int:
     )
     parser.add_argument(
         "--split",
-        choices=["dev", "holdout", "test", "test2", "test3", "test4", "all"],
+        choices=["dev", "holdout", "test", "test2", "test3", "test4", "test5", "all"],
         default="all",
-        help="dev and holdout: the development set; test, test2 and test3: fresh sets, each "
-        "scored once and then used for development; test4: the fourth fresh set (a "
-        "representative draw), never used for tuning",
+        help="dev and holdout: the development set; test to test4: fresh sets, each scored "
+        "and then used for development; test5: the fifth fresh set (a representative draw), "
+        "never used for tuning",
     )
     args = parser.parse_args()
     if args.real:
