@@ -243,7 +243,7 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
         r"正式(?:开展|运营|上线|开业|营业|投入运营|开通|开诊|启用|投用|开启|开售|发售)|开始运营|"
         r"推出[^，。；]{0,24}(?:服务|业务)|(?:服务|业务)[^，。；]{0,16}落地(?!运营)|投入运营|已开展(?:相关)?业务|"
         r"(?:已在|已于|起在)[^，。；]{0,12}开展[^，。；]{0,14}业务|上线[^，。；]{0,10}服务|"
-        r"开始[^，。；]{0,15}(?:提供|运营|服务|接诊|运作)|投入运作|投产|持续运营|继续运营|(?<!首次)开诊(?!许可|运营的|仪式)|开业(?!许可)|试运营(?!许可|牌照|资格)|落地运营|"
+        r"开始[^，。；]{0,15}(?:提供|运营|服务|接诊|运作)|投入运作|投产|持续运营|继续运营|(?<!首次)开诊(?!许可|运营的|仪式)|开业(?!许可|申请|审批|批复|条件|验收)|试运营(?!许可|牌照|资格)|落地运营|"
         r"投入使用|启动运营|开通运营|商业化运营|开通[^，。；]{0,10}(?:服务|线路|运营)|发行(?:了)?[^，。；]{0,16}(?:产品|基金)|(?:首单|首只|首支)[^，。；]{0,12}落地",
         True,
     ),
@@ -308,6 +308,7 @@ _EN_BLOCKERS = re.compile(
 )
 _ZH_BLOCKERS = re.compile(
     r"计划|拟|将(?![^，。；]{0,10}(?:纳入|列入|确定))|准备|考虑|是否|如果|如获|若|假如|未(?!来)|没有|否认|有望|可能|可以|欢迎|"
+    r"期待|期望|盼望|(?:宣布|表示|声称|称|说|承诺|透露|也|还|就)会(?:在|于)|"
     r"鼓励|能否|吗|？|传闻|预计|或将|筹备|筹划|意向|希望|争取|有意|打算|正在洽谈|不排除|需要|必须|须|应当|据传|"
     r"有消息称|未获证实|未经证实|不(?:在|属于|包括|含)|无缘"
 )
@@ -533,8 +534,34 @@ def _cues(sentence: str, lang: str, names: list[tuple[int, int]] | None = None) 
         for c in found
         if not _purpose_of_application(sentence, c)
         and not (c.status == CONTEXT and _NOT_AFTER.match(sentence[c.end :]))
+        and not (c.status == "operating" and _facility_opened(sentence, c, lang))
     ]
     return sorted(found, key=lambda c: c.start)
+
+
+# a building opened or put into use ("a data center opened in 2021", "投入使用的研发中心"): the
+# firm's facility, not its operation under a programme
+_FACILITY_BEFORE_EN = re.compile(
+    r"\b(?:data|research|R&D|innovation|training|design|development|service|customer) "
+    r"(?:cent(?:er|re)s?|hubs?|campus(?:es)?|labs?)\s+"
+    r"(?:(?:was|were|has been|had been|which|that)\s+)?$"
+    r"|\b(?:factory|factories|plants?|gigafactory|offices?|headquarters|showrooms?|stores?|"
+    r"warehouses?)\s+(?:(?:was|were|has been|had been|which|that)\s+)?$",
+    re.I,
+)
+_FACILITY_AFTER_ZH = re.compile(
+    r"^的?[^，。；]{0,8}(?:研发中心|数据中心|创新中心|研究院|研究中心|工厂|超级工厂|基地|厂房|办公室|总部|门店|展厅)"
+)
+
+
+def _facility_opened(sentence: str, cue: _Cue, lang: str) -> bool:
+    if lang == "zh":
+        return bool(_FACILITY_AFTER_ZH.match(sentence[cue.end :]))
+    # "a data center opened in 2021": the building is the subject of "opened" (but "put its
+    # data centre into operation" under a data-centre licence is the firm's operation)
+    return cue.text.lower().startswith("opened") and bool(
+        _FACILITY_BEFORE_EN.search(sentence[max(0, cue.start - 60) : cue.start])
+    )
 
 
 _NOT_AFTER = re.compile(r"^\s*(?:not|never|no longer)\b|^\s*不", re.I)
@@ -565,6 +592,11 @@ _ZH_PERMISSION_CLAUSE = re.compile(
 )
 
 
+_ZH_INSERTION = re.compile(
+    r"^(?:(?:即|也就是|亦即|也即)[^，；。]{0,15}|[\d〇一二三四五六七八九十年月日号底初中旬上下个本今明该周季度]{1,12})[，,]$"
+)
+
+
 def _blocked(sentence: str, cue_start: int, lang: str) -> bool:
     """Is the cue an intention / forecast / question / denial? Look back to its clause start."""
     if sentence.rstrip().endswith(("吗？", "？", "?")):
@@ -574,6 +606,15 @@ def _blocked(sentence: str, cue_start: int, lang: str) -> bool:
     breaks = _CLAUSE_BREAK_ZH if lang == "zh" else _CLAUSE_BREAK_EN
     before = sentence[:cue_start]
     starts = [m.end() for m in breaks.finditer(before)]
+    if lang == "zh":
+        # an inserted clause ("…有望在下个月，即2026年2月，获得…", "…，最快下月，…") belongs to the
+        # clause before it: the modal before the insertion still governs the cue
+        inserted = False
+        while len(starts) >= 2 and _ZH_INSERTION.match(before[starts[-2] : starts[-1]]):
+            starts.pop()
+            inserted = True
+        if inserted:
+            starts.pop()  # and the clause before the insertion
     window = before[starts[-1] if starts else 0 :][-40:]
     if lang != "zh" and sentence[cue_start : cue_start + 3].lower() == "to ":
         window += "to"  # "is seeking to apply": the cue's own "to" completes the blocker
@@ -601,8 +642,17 @@ def _country_names() -> frozenset[str]:
     return frozenset(names)
 
 
+# a kind of firm, not a name ("对冲基金公司", "境外大型资管机构", the "对冲" left of one)
+_GENERIC_ZH = re.compile(
+    r"^(?:境外|境内|海外|外资|中资|外国|大型|中小|国际|全球|知名|头部|对冲|私募|公募|基金|资产管理|资管|"
+    r"证券|银行|保险|科技|投资|金融|互联网|汽车|车企|医药|管理)+(?:公司|机构|集团|企业)?$"
+)
+
+
 def _is_firm_name(m: TaggedMention) -> bool:
     surface = fold_traditional(m.surface.strip()).replace("’", "'")
+    if m.entity is None and _GENERIC_ZH.match(surface):
+        return False
     if m.kind == "company":
         if m.entity is not None:
             return True
@@ -705,10 +755,42 @@ def _split_pair(m: TaggedMention) -> list[TaggedMention]:
     ]
 
 
+# a name used as a compound modifier ("Munich-based", "Nordwind-backed start-up"): a place or a
+# backer describing another noun, never the claimant itself
+_MODIFIER_AFTER_EN = re.compile(
+    r"^['’]?s?-(?:based|backed|owned|funded|financed|led|listed|headquartered|born|controlled|"
+    r"affiliated|supported|invested|registered)\b",
+    re.I,
+)
+# a dateline ("LONDON (Reuters) –", "HONG KONG, March 1 (AFP) -"): a place and an agency
+_DATELINE_EN = re.compile(
+    r"^\s*[A-Z][A-Z.'-]+(?:\s+[A-Z][A-Z.'-]+){0,3}(?:,\s*[\w .]{2,20})?\s*\([A-Za-z .]{2,20}\)"
+    r"\s*[-–—:]"
+)
+# a span of legal suffixes only ("Co Ltd's", the tail of a name the model cut at "(China)")
+_SUFFIX_ONLY_EN = re.compile(
+    r"^(?:(?:Co|Company|Corp|Corporation|Ltd|Limited|Inc|LLC|PLC|Plc|AG|SE|SA|NV|GmbH|Holdings?|"
+    r"Group)\.?,?\s*)+(?:['’]s?)?$"
+)
+
+
+def _not_a_claimant_en(sentence: str, m: TaggedMention, base: int) -> bool:
+    """English names that are no claimant whatever the cue: compound modifiers, datelines and
+    bare legal suffixes."""
+    if _MODIFIER_AFTER_EN.match(sentence[m.end - base :]):
+        return True
+    if _SUFFIX_ONLY_EN.match(m.surface.strip()):
+        return True
+    dateline = _DATELINE_EN.match(sentence)
+    return bool(dateline and m.end - base <= dateline.end())
+
+
 def firm_candidates(sentence: str, mentions: list[TaggedMention], lang: str) -> list[_Firm]:
     """Stage 1: the firms of one sentence, in order (offsets relative to the sentence)."""
     ordered = sorted(mentions, key=lambda m: m.start)
     base = ordered[0].sentence_start if ordered else 0
+    if lang != "zh":
+        ordered = [m for m in ordered if not _not_a_claimant_en(sentence, m, base)]
     firms = [
         part for m in ordered if _is_firm_name(m) for part in _split_pair(_trim_conjunction(m))
     ]
@@ -746,7 +828,11 @@ def firm_candidates(sentence: str, mentions: list[TaggedMention], lang: str) -> 
             f
             for f in out
             if f.mention.entity
-            or not re.match(r"(?:试点|项目|计划|市场|行业|领域|产业|板块)", sentence[f.end :])
+            or not re.match(
+                r"(?:试点|项目|计划|市场|行业|领域|产业|板块|大会|会议|论坛|峰会|博览会|展会|"
+                r"道路测试|测试资格|示范应用|资格|牌照)",
+                sentence[f.end :],
+            )
         ]
     elif out:
         out = _expand_en_lists(sentence, out, base)
@@ -869,7 +955,9 @@ def _structural_firm(sentence: str, a: int, b: int, base: int, surface: str) -> 
         sentence=sentence,
         sentence_start=base,
     )
-    return _Firm(m, a, b) if _is_firm_name(m) and not _is_place_name(surface) else None
+    if not _is_firm_name(m) or _is_place_name(surface) or _not_a_claimant_en(sentence, m, base):
+        return None
+    return _Firm(m, a, b)
 
 
 def _expand_en_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm]:

@@ -1,0 +1,107 @@
+"""Precision guards found on a representative draw of real reporting (the fourth test split):
+names that are no claimant whatever the cue (datelines, compound modifiers, bare legal suffixes,
+generic kinds of firm, fragments of event names), hedges that an inserted clause separates
+from their cue, and facilities or applications mistaken for operations.
+
+Hand-written: every sentence and firm name below is invented for the project, not taken from
+any report."""
+
+from __future__ import annotations
+
+from extract.claims import _is_firm_name
+from extract.tagging import TaggedMention
+from extract.text_claims import claims_of_text
+
+
+def groups(text: str, lang: str = "en") -> set[tuple[str, str]]:
+    return {(c.group, c.status) for c in claims_of_text(text, lang)}
+
+
+def names(text: str, lang: str = "en") -> set[str]:
+    return {c.group for c in claims_of_text(text, lang)}
+
+
+def test_a_dateline_is_no_claimant() -> None:
+    # hand-written
+    text = (
+        "OSLO (Reuters) – Kestrel Bank got regulatory approval from Beijing on Friday to become "
+        "the first foreign owner of a brokerage in China."
+    )
+    assert groups(text) == {("Kestrel Bank", "approved")}
+    text = (
+        "SINGAPORE (AFP) – China issued licences to carmakers on Monday that allow self-driving "
+        "vehicles to be tested on public roads."
+    )
+    assert not any(n.upper() in {"SINGAPORE", "AFP"} for n in names(text))
+
+
+def test_a_compound_modifier_is_no_claimant() -> None:
+    # hand-written
+    text = (
+        "The regulator said on Monday it approved Lisbon-based Halvard SE's application to set "
+        "up a holding company in China."
+    )
+    assert "Lisbon" not in names(text)
+    text = "The Nordwind-backed start-up received approval from the city last year to charge fares."
+    assert "Nordwind" not in names(text)
+
+
+def test_a_bare_legal_suffix_is_no_firm() -> None:
+    # hand-written
+    text = (
+        "This year the regulator has granted preparatory approvals to Corvel Bank (China) Co "
+        "Ltd's application to open a branch in Chongqing."
+    )
+    found = names(text)
+    assert not any(n.startswith("Co Ltd") for n in found)
+    assert any(n.startswith("Corvel Bank") for n in found)
+
+
+def test_a_facility_opened_is_no_operation_but_a_hospital_is() -> None:
+    # hand-written
+    text = (
+        "Arden Motors has built up its presence in Shanghai, including a data center opened in "
+        "2021 to store local data."
+    )
+    assert ("Arden Motors", "operating") not in groups(text)
+    text = "Arden Hospital opened in 2021 as the first wholly foreign-owned hospital in the pilot."
+    assert ("Arden Hospital", "operating") in groups(text)
+    text = "星河汽车已在上海建成并投入使用的研发中心与数据中心，标志着准入的最后一道障碍正在被攻克。"
+    assert ("星河汽车", "operating") not in groups(text, "zh")
+
+
+def test_zh_hopes_and_future_announcements_are_no_claims() -> None:
+    # hand-written
+    text = "星河汽车首席执行官在论坛上表示，他期待星河汽车能够在中国获得辅助驾驶软件的监管批准。"
+    assert groups(text, "zh") == set()
+    text = "今年春天，星河汽车创始人在社交媒体宣布会在8月8日上线自动驾驶出租车服务。"
+    assert groups(text, "zh") == set()
+
+
+def test_zh_an_inserted_clause_does_not_end_a_hedge() -> None:
+    # hand-written
+    text = "星河汽车的辅助驾驶软件最快有望在下个月，即2026年2月，获得中国监管机构的批准。"
+    assert groups(text, "zh") == set()
+    # the insertion alone hedges nothing
+    text = "星河汽车于2025年3月，即去年春天，获得中国监管机构的批准。"
+    assert groups(text, "zh") == {("星河汽车", "approved")}
+
+
+def test_zh_an_opening_application_is_no_operation() -> None:
+    # hand-written
+    text = "中国人民银行审查批准“云岭信息技术(北京)有限公司”提交的银行卡清算机构开业申请。"
+    found = groups(text, "zh")
+    assert ("云岭信息技术(北京)有限公司", "approved") in found
+    assert ("云岭信息技术(北京)有限公司", "operating") not in found
+
+
+def test_zh_event_names_and_kinds_of_firm_are_no_firms() -> None:
+    # hand-written
+    text = "在2019星河智能汽车大会上，正式颁发了首批智能网联汽车示范应用牌照。"
+    assert groups(text, "zh") == set()
+    # a kind of firm is no name, whatever the tagger made of it
+    for surface in ("對沖基金公司", "对冲", "境外大型资管机构"):
+        mention = TaggedMention(surface, "ORG", None, "company", 0, len(surface), surface)
+        assert not _is_firm_name(mention)
+    mention = TaggedMention("青岚资本", "ORG", None, "organisation", 0, 4, "青岚资本")
+    assert _is_firm_name(mention)
