@@ -169,7 +169,9 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"\bissued (?:jointly |separately )?to\b"
         r"|\b(?:taken|took|take|gained|gain|won|secured|obtained) (?:majority|full|a controlling|"
         r"controlling) (?:control|ownership|stakes?)\b"
-        r"|\bown(?:s|ing)? (?:a )?(?:majority|controlling) stakes?\b",
+        r"|\bown(?:s|ing)? (?:a )?(?:majority|controlling) stakes?\b"
+        r"|\b(?:has|have|had|holds?|held) (?:(?:a|an|the|its|their|partial|full|conditional|"
+        r"preliminary|final|formal|official|regulatory|initial)\s+){1,3}" + _LIC + r"\b",
         True,
     ),
     (
@@ -326,7 +328,9 @@ _ROLE_BEFORE_EN = re.compile(
     r"rivals?,? (?:including|such as|like)|competitors?,? (?:including|such as|like)|"
     r"(?:joint venture|venture|JV|partnership|tie-up|alliance|cooperation|deal) (?:with|between)|"
     r"partner(?:ed|ing|s)? (?:with)?|stake in|stakes in|with (?:its )?(?:local )?partners?|"
-    r"(?:NYSE|NASDAQ|Nasdaq|HKEX|HKG|SSE|SZSE)\s*:|unit of|subsidiary of|former|ex-)"
+    r"(?:NYSE|NASDAQ|Nasdaq|HKEX|HKG|SSE|SZSE)\s*:|unit of|subsidiary of|former|ex-|"
+    r"(?:boss|chief executive|CEO|founder|co-founder|chairman|chairwoman|president|head|"
+    r"employees?|staff) of(?:\s+[\w’'-]+){0,5}?)"
     r"\s+(?:the\s+)?$",
     re.I,
 )
@@ -592,6 +596,11 @@ _ZH_PERMISSION_CLAUSE = re.compile(
 )
 
 
+_GERUND_SUBJECT_EN = re.compile(
+    r"(?:gaining|obtaining|winning|securing|receiving|getting)\b[^,;.]{0,60}?"
+    r"\b(?:is|was|would be|will be|remains|could be|may be)\b",
+    re.I,
+)
 _ZH_INSERTION = re.compile(
     r"^(?:(?:即|也就是|亦即|也即)[^，；。]{0,15}|[\d〇一二三四五六七八九十年月日号底初中旬上下个本今明该周季度]{1,12})[，,]$"
 )
@@ -616,6 +625,8 @@ def _blocked(sentence: str, cue_start: int, lang: str) -> bool:
         if inserted:
             starts.pop()  # and the clause before the insertion
     window = before[starts[-1] if starts else 0 :][-40:]
+    if lang != "zh" and not window.strip() and _GERUND_SUBJECT_EN.match(sentence, cue_start):
+        return True  # "Gaining approval in China is key to …": the act named, not reported
     if lang != "zh" and sentence[cue_start : cue_start + 3].lower() == "to ":
         window += "to"  # "is seeking to apply": the cue's own "to" completes the blocker
     if lang == "zh":
@@ -1196,6 +1207,19 @@ def _expand_zh_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm
     return sorted(out, key=lambda f: f.start)
 
 
+# roles that hold for the firm wherever the sentence names it again (not "stake in X", whose
+# name may be the investor's too)
+_RELATION_BEFORE = re.compile(
+    r"\b(?:partner\w*|rivals?|competitors?|alliance|tie-up|joint venture|boss|CEO|founder|"
+    r"chairman|chief executive|president)\b|合作|竞争对手|对手",
+    re.I,
+)
+
+
+def _surface_key(f: _Firm) -> str:
+    return re.sub(r"['’]s?$", "", f.mention.surface.strip())
+
+
 def _excluded_roles(
     sentence: str, firms: list[_Firm], lang: str, extra: set | None = None
 ) -> set[int]:
@@ -1213,6 +1237,14 @@ def _excluded_roles(
                 sentence, firms[i - 1], lang
             ):
                 out.add(i)
+    # a partner or rival named again in the sentence keeps its role ("partnering with Hexa to
+    # use Hexa's maps": the second Hexa is the partner too)
+    roles = {
+        _surface_key(firms[i])
+        for i in out
+        if _RELATION_BEFORE.search(sentence[max(0, firms[i].start - 60) : firms[i].start])
+    }
+    out |= {i for i, f in enumerate(firms) if _surface_key(f) in roles}
     ends = {f.end for f in firms}
     for i, f in enumerate(firms):
         # "Kestrel (Kestrel Cloud)", "Hexa AI (Hexa Large Model, HexaGPT)": names in parentheses
@@ -1250,7 +1282,7 @@ def _speaker_only(sentence: str, firm: _Firm, lang: str) -> bool:
 def _role_excluded(
     sentence: str, firm: _Firm, lang: str, others: list[_Firm] | None = None
 ) -> bool:
-    before = sentence[max(0, firm.start - 40) : firm.start]
+    before = sentence[max(0, firm.start - 60) : firm.start]
     after = sentence[firm.end : firm.end + 30]
     zh = lang == "zh"
     if (_ROLE_BEFORE_ZH if zh else _ROLE_BEFORE_EN).search(before):

@@ -105,3 +105,38 @@ def test_zh_event_names_and_kinds_of_firm_are_no_firms() -> None:
         assert not _is_firm_name(mention)
     mention = TaggedMention("青岚资本", "ORG", None, "organisation", 0, 4, "青岚资本")
     assert _is_firm_name(mention)
+
+
+def test_a_partner_named_again_and_a_bosss_firm_are_no_claimants() -> None:
+    # hand-written
+    text = (
+        "Earlier this year, Arden Motors cleared regulatory hurdles in China by meeting data "
+        "rules and partnering with Hexa to use Hexa’s mapping licence for data collection."
+    )
+    assert groups(text) == {("Arden Motors", "approved")}
+    text = (
+        "The licences were issued after Tom Lee, the boss of the country’s biggest search engine "
+        "Hexa, tested his firm’s driverless car on the city’s roads in July."
+    )
+    assert "Hexa" not in names(text)
+    # an investee that carries the investor's name does not make the investor a bystander
+    text = (
+        "The regulator approved Kestrel Partners’ bid on Monday to raise its stake in Kestrel "
+        "Partners Lanshan Securities Co."
+    )
+    assert any(n.startswith("Kestrel Partners") for n in names(text))
+
+
+def test_an_approval_named_as_a_goal_is_no_claim_but_one_held_is() -> None:
+    # hand-written
+    text = (
+        "According to a report, gaining approval in China is key to Arden Motors’ efforts to "
+        "regain momentum in a market where carmakers such as Lumen Auto have eroded its share."
+    )
+    assert groups(text) == set()
+    text = (
+        "Speaking at the annual meeting, the chief executive said Arden Motors currently has "
+        "partial approval to operate the system in China."
+    )
+    assert groups(text) == {("Arden Motors", "approved")}
+    assert groups("Arden Motors has no licence to operate in China.") == set()
