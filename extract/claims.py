@@ -633,8 +633,55 @@ def _blocked(sentence: str, cue_start: int, lang: str) -> bool:
         clause_start = max((m.end() for m in re.finditer(r"[，；。]", before)), default=0)
         if _ZH_PERMISSION_CLAUSE.match(before[clause_start:] + sentence[cue_start : cue_start + 4]):
             return True  # "…许可证，可在示范区内道路试运营": what a licence allows, not a fact
+    rest = re.split(r"[，；。]", sentence[cue_start:], maxsplit=1)[0]
+    if lang == "zh" and _foreign_issuer_zh(window, rest):
+        return True  # "美国某州为某公司颁发了路测牌照": another country's licence
     blockers = _ZH_BLOCKERS if lang == "zh" else _EN_BLOCKERS
     return bool(blockers.search(window))
+
+
+@lru_cache(maxsize=1)
+def _foreign_countries_zh() -> re.Pattern[str]:
+    from babel import Locale
+
+    names = {
+        n
+        for n in Locale.parse("zh").territories.values()
+        if len(n) >= 2 and not re.search(r"中国|香港|澳门|台湾|世界|联合国|欧盟|地区|群岛", n)
+    }
+    return re.compile("|".join(sorted(map(re.escape, names), key=len, reverse=True)))
+
+
+_CHINA_HERE_ZH = re.compile(r"中国|我国|(?<![美英德法韩泰俄])国内|境内|内地|大陆|本市|全国")
+
+
+@lru_cache(maxsize=1)
+def _chinese_places_zh() -> frozenset[str]:
+    from extract.gazetteer import load_gazetteer
+
+    return frozenset(
+        n
+        for record in load_gazetteer().entities.values()
+        if record.kind in {"city", "province"}
+        for n in record.names("zh")
+        if len(n) >= 2
+    )
+
+
+def _foreign_issuer_zh(window: str, rest: str) -> bool:
+    """The cue's clause names another country and neither China nor a Chinese place: a licence
+    abroad (one a US state gave), not the Chinese programme."""
+    before = fold_traditional(window)
+    country = _foreign_countries_zh().search(before)
+    # the country is the giver: "美国某州(就)为/向X颁发…" (not "来自德国的X获批")
+    giver = r"^[^，。；的]{0,8}?(?:就|已|曾|先后)?(?:为|向|给)"
+    if not country or not re.search(giver, before[country.end() :]):
+        return False
+    after = fold_traditional(rest)
+    # a Chinese place after the cue ("…颁发了上海的牌照"); before it, 内华达州 holds 达州
+    return not (
+        _CHINA_HERE_ZH.search(before + after) or any(p in after for p in _chinese_places_zh())
+    )
 
 
 # --------------------------------------------------------------------------------------------

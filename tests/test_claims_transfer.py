@@ -140,3 +140,11 @@ def test_an_approval_named_as_a_goal_is_no_claim_but_one_held_is() -> None:
     )
     assert groups(text) == {("Arden Motors", "approved")}
     assert groups("Arden Motors has no licence to operate in China.") == set()
+
+
+def test_zh_a_licence_given_by_another_country_is_no_claim() -> None:
+    # hand-written
+    text = "早在2012年5月，美国内华达州就为星河科技的无人驾驶汽车颁发了美国首张自动驾驶路测牌照。"
+    assert groups(text, "zh") == set()
+    text = "北京市高级别自动驾驶示范区为星河科技颁发了首批路测牌照。"
+    assert groups(text, "zh") == {("星河科技", "approved")}
