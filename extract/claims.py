@@ -73,7 +73,11 @@ _EN_CUES: list[tuple[str, str, bool]] = [
     (
         "approved",  # "the first … to be approved": the "to be" is no forecast here
         r"\b(?:first|second|third|only|latest)\b" + _GAP + r"{0,60}?\bto be "
-        r"(?:approved|granted|licensed|selected|cleared|admitted)\b",
+        r"(?:approved|granted|licensed|selected|cleared|admitted)\b"
+        # "among the first automakers to receive approval", "the first to win control of"
+        r"|\b(?:first|second|third|only|latest)\b" + _GAP + r"{0,60}?\bto (?:receive|win|obtain|"
+        r"get|gain|secure|be (?:granted|given|issued|awarded))\b" + _GAP + r"{0,30}?"
+        r"\b(?:" + _LIC[3:-1] + r"|control|ownership|majority)\b",
         True,
     ),
     (
@@ -113,6 +117,8 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"|\bwent live\b|\b(?:is|are|has been|have been) (?:operating|running|offering)\b"
         r"|\bcommenced operations\b|\binto (?:operation|service|use)\b|\bopened to\b"
         r"|\brolled out\b|\bcontinues? (?:to operate|operating|to run)\b"
+        r"|\b(?:began|begun|begins|started|starts|commenced|kicked off) (?:its|their|the) "
+        r"(?:[\w-]+ ){0,3}?(?:roll-?out|commercial operations?)\b"
         r"|\b(?:officially |formally )?opened (?:its|their|a|the|for)\b|\bopened in\b"
         r"|\bopened (?:on )?(?:last |this )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
         r"Sunday|week|month|year|yesterday|today)\b"
@@ -149,6 +155,9 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"|\bgranted\b|\bcleared\b|\blicensed\b|\blicen[cs]es? (?:was |were )?issued to\b"
         r"|\bpermitted\b|\b(?:preliminary|final|formal|official|regulatory) approval\b"
         r"|\bgot the nod\b|\bshort-?listed\b"
+        r"|\b(?:greenlit|green-lit|greenlighted|green-lighted)\b"
+        r"|\b(?:gave|give|gives|giving|handed) (?:the |a |its |their )?(?:final |formal )?"
+        r"(?:nod|green light|go-ahead|approval|permission)\b"
         r"|\b(?:selected|chosen|picked|named|listed|included|admitted|approved|appointed)\b"
         r"(?= (?:as|for|in|into|to|on|among|under)\b)"
         r"|\b(?:was|were|been|being) (?:selected|chosen|picked)\b"
@@ -833,9 +842,19 @@ _SUFFIX_ONLY_EN = re.compile(
 
 
 def _not_a_claimant_en(sentence: str, m: TaggedMention, base: int) -> bool:
-    """English names that are no claimant whatever the cue: compound modifiers, datelines and
-    bare legal suffixes."""
+    """English names that are no claimant whatever the cue: compound modifiers, datelines,
+    bare legal suffixes, a line's bullet with its first word ("• Responsibility, …") and a
+    term's abbreviation ("operating design domains (ODD)")."""
     if _MODIFIER_AFTER_EN.match(sentence[m.end - base :]):
+        return True
+    if m.entity is None and re.match(r"^[•·▪◦●]\s*\S+$", m.surface.strip()):
+        return True
+    if (
+        m.entity is None
+        and m.surface.isupper()
+        and re.search(r"\b[a-z][\w-]*\s+\($", sentence[: m.start - base])
+        and sentence[m.end - base : m.end - base + 1] == ")"
+    ):
         return True
     if _SUFFIX_ONLY_EN.match(m.surface.strip()):
         return True
@@ -2180,6 +2199,11 @@ def _name_line_en(sentence: str, firms: list[_Firm], base: int) -> list[_Firm] |
     return sorted(out, key=lambda f: f.start) if len(out) >= 1 and body.strip() else None
 
 
+_COMMON_NOUNS_AFTER = re.compile(
+    r"\s*,\s*(?!(?:a|an|the|which|who|whose|its|their|one|based|formerly)\b)[a-z]"
+)
+
+
 def _item_name_en(sentence: str, base: int) -> list[_Firm]:
     """The name of a list item line the model did not tag ("2. Bank of Lanshan")."""
     lead = _LIST_ITEM.match(sentence)
@@ -2189,6 +2213,8 @@ def _item_name_en(sentence: str, base: int) -> list[_Firm]:
     rest = sentence[m.end() :]
     if rest.strip() and not re.match(r"\s*(?:[,;:(–—-]|$)", rest):
         return []  # "3. Kestrel Bank applied in May": a sentence, not a bare name
+    if _COMMON_NOUNS_AFTER.match(rest):
+        return []  # "• Responsibility, system boundaries, and …": common nouns, not a name
     firm = _structural_firm(sentence, m.start(), m.end(), base, m.group().rstrip(".,"))
     return [firm] if firm else []
 

@@ -148,3 +148,35 @@ def test_zh_a_licence_given_by_another_country_is_no_claim() -> None:
     assert groups(text, "zh") == set()
     text = "北京市高级别自动驾驶示范区为星河科技颁发了首批路测牌照。"
     assert groups(text, "zh") == {("星河科技", "approved")}
+
+
+def test_first_to_receive_greenlit_gave_the_nod_and_began_a_rollout_are_claims() -> None:
+    # hand-written
+    text = (
+        "Lumen Auto and Qiro Motors are among the first automakers to receive approval under "
+        "the vehicle access rules."
+    )
+    assert groups(text) == {("Lumen Auto", "approved"), ("Qiro Motors", "approved")}
+    text = "Last month, Kestrel Group became the first foreign entity to win control of a venture."
+    assert groups(text) == {("Kestrel Group", "approved")}
+    text = "The ministry greenlit a limited pilot for Arden Motors’ driver-assistance software."
+    assert groups(text) == {("Arden Motors", "approved")}
+    text = "Earlier on Friday, the regulator gave the nod to Halvard to set up a mutual fund unit."
+    assert groups(text) == {("Halvard", "approved")}
+    text = "Arden Motors began its China rollout earlier this year after renaming the system."
+    assert groups(text) == {("Arden Motors", "operating")}
+    # still a hope, not a report
+    text = "Arden Motors hopes to be the first carmaker to receive approval for the system."
+    assert groups(text) == set()
+
+
+def test_prose_bullets_and_term_abbreviations_after_a_claim_are_no_firms() -> None:
+    # hand-written
+    text = (
+        "Lumen Auto and Qiro Motors are among the first automakers to receive approval under "
+        "the vehicle access rules.\n"
+        "It signals a cautious approach:\n"
+        "• Responsibility, system limits, and safety rules are finally being defined\n"
+        "• Clearly defined operating design domains (ODD)\n"
+    )
+    assert groups(text) == {("Lumen Auto", "approved"), ("Qiro Motors", "approved")}
