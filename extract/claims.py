@@ -1061,7 +1061,26 @@ def _expand_en_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm
             firm = _structural_firm(sentence, a, b, base, surface)
             if firm:
                 out.append(firm)
+    # "SAIC Motor, BMW and local car-hailing giant Didi Chuxing": the last item named after a
+    # lower-case description of its trade
+    for f in sorted(out, key=lambda f: f.start):
+        nxt = _DESCRIBED_ITEM_EN.match(sentence, f.end)
+        if nxt is None or _EN_NOT_NAME.match(nxt.group(1)):
+            continue
+        a, b = nxt.start(1), nxt.end(1)
+        if any(g.start < b and a < g.end for g in out):
+            continue
+        firm = _structural_firm(sentence, a, b, base, nxt.group(1))
+        if firm:
+            out.append(firm)
     return sorted(out, key=lambda f: f.start)
+
+
+_DESCRIBED_ITEM_EN = re.compile(
+    rf"(?:,\s+|,?\s+and\s+|,?\s+as well as\s+)(?:[a-z][\w-]*\s+){{0,3}}"
+    rf"(?:giant|maker|carmaker|automaker|truckmaker|start-?up|firm|company|operator|platform|"
+    rf"lender|insurer|developer|provider|champion|leader|manufacturer|supplier|bank)\s+({_EN_NAME})"
+)
 
 
 _ZH_LIST_RUN = re.compile(

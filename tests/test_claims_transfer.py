@@ -180,3 +180,14 @@ def test_prose_bullets_and_term_abbreviations_after_a_claim_are_no_firms() -> No
         "• Clearly defined operating design domains (ODD)\n"
     )
     assert groups(text) == {("Lumen Auto", "approved"), ("Qiro Motors", "approved")}
+
+
+def test_a_list_item_named_after_its_trade_is_a_firm() -> None:
+    # hand-written
+    text = (
+        "The permits were issued to Arden Motor, Kestrel Bank and local car-hailing giant Lumo "
+        "Chuxing at the conference held in Shanghai."
+    )
+    assert ("Lumo Chuxing", "approved") in groups(text)
+    text = "Arden Motor received a permit, and rival carmaker Lumo Auto did not."
+    assert groups(text) == {("Arden Motor", "approved")}
