@@ -191,3 +191,12 @@ def test_a_list_item_named_after_its_trade_is_a_firm() -> None:
     assert ("Lumo Chuxing", "approved") in groups(text)
     text = "Arden Motor received a permit, and rival carmaker Lumo Auto did not."
     assert groups(text) == {("Arden Motor", "approved")}
+
+
+def test_zh_hong_kong_pichu_gives_a_licence_and_present_operation_in_cities() -> None:
+    # hand-written
+    text = "运输署上周五发出公告，向星河集团批出首个自动驾驶车辆先导牌照。"
+    assert groups(text, "zh") == {("星河集团", "approved")}
+    text = "星河集团的无人驾驶出租车服务目前在中国多个城市运营，其中在武汉拥有最大的车队。"
+    assert groups(text, "zh") == {("星河集团", "operating")}
+    assert groups("星河集团计划目前在多个城市运营。", "zh") == set()
