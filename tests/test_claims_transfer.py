@@ -200,3 +200,19 @@ def test_zh_hong_kong_pichu_gives_a_licence_and_present_operation_in_cities() ->
     text = "星河集团的无人驾驶出租车服务目前在中国多个城市运营，其中在武汉拥有最大的车队。"
     assert groups(text, "zh") == {("星河集团", "operating")}
     assert groups("星河集团计划目前在多个城市运营。", "zh") == set()
+
+
+def test_a_name_cut_at_its_parenthesised_place_is_one_name() -> None:
+    # hand-written
+    from extract.tagging import get_tagger
+
+    text = (
+        "The regulator approved Halvard SE's application to set up Halvard (China) Insurance "
+        "Holding Company Ltd, the first such holding company."
+    )
+    surfaces = [m.surface for m in get_tagger("en").tag(text)]
+    assert "Halvard (China) Insurance Holding Company Ltd" in surfaces
+    assert "Insurance Holding Company Ltd" not in surfaces
+    # a place in parentheses after a name with no company name after it stays apart
+    surfaces = [m.surface for m in get_tagger("en").tag("Kestrel Bank (Hong Kong) said it applied.")]
+    assert "Kestrel Bank" in surfaces
