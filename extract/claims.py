@@ -73,7 +73,11 @@ _EN_CUES: list[tuple[str, str, bool]] = [
     (
         "approved",  # "the first … to be approved": the "to be" is no forecast here
         r"\b(?:first|second|third|only|latest)\b" + _GAP + r"{0,60}?\bto be "
-        r"(?:approved|granted|licensed|selected|cleared|admitted)\b",
+        r"(?:approved|granted|licensed|selected|cleared|admitted)\b"
+        # "among the first automakers to receive approval", "the first to win control of"
+        r"|\b(?:first|second|third|only|latest)\b" + _GAP + r"{0,60}?\bto (?:receive|win|obtain|"
+        r"get|gain|secure|be (?:granted|given|issued|awarded))\b" + _GAP + r"{0,30}?"
+        r"\b(?:" + _LIC[3:-1] + r"|control|ownership|majority)\b",
         True,
     ),
     (
@@ -113,6 +117,8 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"|\bwent live\b|\b(?:is|are|has been|have been) (?:operating|running|offering)\b"
         r"|\bcommenced operations\b|\binto (?:operation|service|use)\b|\bopened to\b"
         r"|\brolled out\b|\bcontinues? (?:to operate|operating|to run)\b"
+        r"|\b(?:began|begun|begins|started|starts|commenced|kicked off) (?:its|their|the) "
+        r"(?:[\w-]+ ){0,3}?(?:roll-?out|commercial operations?)\b"
         r"|\b(?:officially |formally )?opened (?:its|their|a|the|for)\b|\bopened in\b"
         r"|\bopened (?:on )?(?:last |this )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
         r"Sunday|week|month|year|yesterday|today)\b"
@@ -149,6 +155,9 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"|\bgranted\b|\bcleared\b|\blicensed\b|\blicen[cs]es? (?:was |were )?issued to\b"
         r"|\bpermitted\b|\b(?:preliminary|final|formal|official|regulatory) approval\b"
         r"|\bgot the nod\b|\bshort-?listed\b"
+        r"|\b(?:greenlit|green-lit|greenlighted|green-lighted)\b"
+        r"|\b(?:gave|give|gives|giving|handed) (?:the |a |its |their )?(?:final |formal )?"
+        r"(?:nod|green light|go-ahead|approval|permission)\b"
         r"|\b(?:selected|chosen|picked|named|listed|included|admitted|approved|appointed)\b"
         r"(?= (?:as|for|in|into|to|on|among|under)\b)"
         r"|\b(?:was|were|been|being) (?:selected|chosen|picked)\b"
@@ -169,7 +178,9 @@ _EN_CUES: list[tuple[str, str, bool]] = [
         r"\bissued (?:jointly |separately )?to\b"
         r"|\b(?:taken|took|take|gained|gain|won|secured|obtained) (?:majority|full|a controlling|"
         r"controlling) (?:control|ownership|stakes?)\b"
-        r"|\bown(?:s|ing)? (?:a )?(?:majority|controlling) stakes?\b",
+        r"|\bown(?:s|ing)? (?:a )?(?:majority|controlling) stakes?\b"
+        r"|\b(?:has|have|had|holds?|held) (?:(?:a|an|the|its|their|partial|full|conditional|"
+        r"preliminary|final|formal|official|regulatory|initial)\s+){1,3}" + _LIC + r"\b",
         True,
     ),
     (
@@ -243,7 +254,8 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
         r"正式(?:开展|运营|上线|开业|营业|投入运营|开通|开诊|启用|投用|开启|开售|发售)|开始运营|"
         r"推出[^，。；]{0,24}(?:服务|业务)|(?:服务|业务)[^，。；]{0,16}落地(?!运营)|投入运营|已开展(?:相关)?业务|"
         r"(?:已在|已于|起在)[^，。；]{0,12}开展[^，。；]{0,14}业务|上线[^，。；]{0,10}服务|"
-        r"开始[^，。；]{0,15}(?:提供|运营|服务|接诊|运作)|投入运作|投产|持续运营|继续运营|(?<!首次)开诊(?!许可|运营的|仪式)|开业(?!许可)|试运营(?!许可|牌照|资格)|落地运营|"
+        r"开始[^，。；]{0,15}(?:提供|运营|服务|接诊|运作)|投入运作|投产|持续运营|继续运营|(?<!首次)开诊(?!许可|运营的|仪式)|开业(?!许可|申请|审批|批复|条件|验收)|试运营(?!许可|牌照|资格)|落地运营|"
+        r"(?:目前|现已|现正|已)在[^，。；]{0,12}(?:城市|地区|区域|市|省|区)(?:开展)?运营|"
         r"投入使用|启动运营|开通运营|商业化运营|开通[^，。；]{0,10}(?:服务|线路|运营)|发行(?:了)?[^，。；]{0,16}(?:产品|基金)|(?:首单|首只|首支)[^，。；]{0,12}落地",
         True,
     ),
@@ -259,7 +271,7 @@ _ZH_CUES: list[tuple[str, str, bool]] = [
         r"取得(?:了)?[^，。；]{0,12}(?:许可|牌照|资质|资格|额度)|获颁[^，。；]{0,6}(?:许可|牌照)?|"
         r"通过(?:了)?[^，。；]{0,12}?(?:审批|审核|评估|评审|审查)|批准(?:了)?|"
         r"(?:收到|领到|获发|领取)(?:了)?[^，。；]{0,30}(?:许可证|合格证|批复|牌照|经营证)|同意[^，。；]{0,30}(?:开展|设立|试点)|"
-        r"入选|进入[^，。；]{0,16}名单|进入(?:了)?[^，。；]{0,24}试点|获得[^，。；]{0,20}首批|核准(?:设立)?|新获|颁发|发放|"
+        r"入选|进入[^，。；]{0,16}名单|进入(?:了)?[^，。；]{0,24}试点|获得[^，。；]{0,20}首批|核准(?:设立)?|新获|颁发|发放|批出|"
         r"获[^，。；]{0,4}(?:牌照|许可|资格|额度)|列入[^，。；]{0,16}(?:名单|首批|试点)|纳入[^，。；]{0,16}试点|"
         r"(?:成为|确定为|确定)[^，。；]{0,16}(?:首批|首家|试点)|经营范围变更|变更经营范围|准予备案|(?:审查|审核|评审|评估)通过|"
         r"首批(?:获批|试点|入选)[^，。；申]{0,8}(?:企业|公司|机构|单位)|获得[^，。；]{0,8}资格|入围|"
@@ -308,6 +320,7 @@ _EN_BLOCKERS = re.compile(
 )
 _ZH_BLOCKERS = re.compile(
     r"计划|拟|将(?![^，。；]{0,10}(?:纳入|列入|确定))|准备|考虑|是否|如果|如获|若|假如|未(?!来)|没有|否认|有望|可能|可以|欢迎|"
+    r"期待|期望|盼望|(?:宣布|表示|声称|称|说|承诺|透露|也|还|就)会(?:在|于)|"
     r"鼓励|能否|吗|？|传闻|预计|或将|筹备|筹划|意向|希望|争取|有意|打算|正在洽谈|不排除|需要|必须|须|应当|据传|"
     r"有消息称|未获证实|未经证实|不(?:在|属于|包括|含)|无缘"
 )
@@ -325,7 +338,9 @@ _ROLE_BEFORE_EN = re.compile(
     r"rivals?,? (?:including|such as|like)|competitors?,? (?:including|such as|like)|"
     r"(?:joint venture|venture|JV|partnership|tie-up|alliance|cooperation|deal) (?:with|between)|"
     r"partner(?:ed|ing|s)? (?:with)?|stake in|stakes in|with (?:its )?(?:local )?partners?|"
-    r"(?:NYSE|NASDAQ|Nasdaq|HKEX|HKG|SSE|SZSE)\s*:|unit of|subsidiary of|former|ex-)"
+    r"(?:NYSE|NASDAQ|Nasdaq|HKEX|HKG|SSE|SZSE)\s*:|unit of|subsidiary of|former|ex-|"
+    r"(?:boss|chief executive|CEO|founder|co-founder|chairman|chairwoman|president|head|"
+    r"employees?|staff) of(?:\s+[\w’'-]+){0,5}?)"
     r"\s+(?:the\s+)?$",
     re.I,
 )
@@ -533,8 +548,34 @@ def _cues(sentence: str, lang: str, names: list[tuple[int, int]] | None = None) 
         for c in found
         if not _purpose_of_application(sentence, c)
         and not (c.status == CONTEXT and _NOT_AFTER.match(sentence[c.end :]))
+        and not (c.status == "operating" and _facility_opened(sentence, c, lang))
     ]
     return sorted(found, key=lambda c: c.start)
+
+
+# a building opened or put into use ("a data center opened in 2021", "投入使用的研发中心"): the
+# firm's facility, not its operation under a programme
+_FACILITY_BEFORE_EN = re.compile(
+    r"\b(?:data|research|R&D|innovation|training|design|development|service|customer) "
+    r"(?:cent(?:er|re)s?|hubs?|campus(?:es)?|labs?)\s+"
+    r"(?:(?:was|were|has been|had been|which|that)\s+)?$"
+    r"|\b(?:factory|factories|plants?|gigafactory|offices?|headquarters|showrooms?|stores?|"
+    r"warehouses?)\s+(?:(?:was|were|has been|had been|which|that)\s+)?$",
+    re.I,
+)
+_FACILITY_AFTER_ZH = re.compile(
+    r"^的?[^，。；]{0,8}(?:研发中心|数据中心|创新中心|研究院|研究中心|工厂|超级工厂|基地|厂房|办公室|总部|门店|展厅)"
+)
+
+
+def _facility_opened(sentence: str, cue: _Cue, lang: str) -> bool:
+    if lang == "zh":
+        return bool(_FACILITY_AFTER_ZH.match(sentence[cue.end :]))
+    # "a data center opened in 2021": the building is the subject of "opened" (but "put its
+    # data centre into operation" under a data-centre licence is the firm's operation)
+    return cue.text.lower().startswith("opened") and bool(
+        _FACILITY_BEFORE_EN.search(sentence[max(0, cue.start - 60) : cue.start])
+    )
 
 
 _NOT_AFTER = re.compile(r"^\s*(?:not|never|no longer)\b|^\s*不", re.I)
@@ -565,6 +606,16 @@ _ZH_PERMISSION_CLAUSE = re.compile(
 )
 
 
+_GERUND_SUBJECT_EN = re.compile(
+    r"(?:gaining|obtaining|winning|securing|receiving|getting)\b[^,;.]{0,60}?"
+    r"\b(?:is|was|would be|will be|remains|could be|may be)\b",
+    re.I,
+)
+_ZH_INSERTION = re.compile(
+    r"^(?:(?:即|也就是|亦即|也即)[^，；。]{0,15}|[\d〇一二三四五六七八九十年月日号底初中旬上下个本今明该周季度]{1,12})[，,]$"
+)
+
+
 def _blocked(sentence: str, cue_start: int, lang: str) -> bool:
     """Is the cue an intention / forecast / question / denial? Look back to its clause start."""
     if sentence.rstrip().endswith(("吗？", "？", "?")):
@@ -574,15 +625,73 @@ def _blocked(sentence: str, cue_start: int, lang: str) -> bool:
     breaks = _CLAUSE_BREAK_ZH if lang == "zh" else _CLAUSE_BREAK_EN
     before = sentence[:cue_start]
     starts = [m.end() for m in breaks.finditer(before)]
+    if lang == "zh":
+        # an inserted clause ("…有望在下个月，即2026年2月，获得…", "…，最快下月，…") belongs to the
+        # clause before it: the modal before the insertion still governs the cue
+        inserted = False
+        while len(starts) >= 2 and _ZH_INSERTION.match(before[starts[-2] : starts[-1]]):
+            starts.pop()
+            inserted = True
+        if inserted:
+            starts.pop()  # and the clause before the insertion
     window = before[starts[-1] if starts else 0 :][-40:]
+    if lang != "zh" and not window.strip() and _GERUND_SUBJECT_EN.match(sentence, cue_start):
+        return True  # "Gaining approval in China is key to …": the act named, not reported
     if lang != "zh" and sentence[cue_start : cue_start + 3].lower() == "to ":
         window += "to"  # "is seeking to apply": the cue's own "to" completes the blocker
     if lang == "zh":
         clause_start = max((m.end() for m in re.finditer(r"[，；。]", before)), default=0)
         if _ZH_PERMISSION_CLAUSE.match(before[clause_start:] + sentence[cue_start : cue_start + 4]):
             return True  # "…许可证，可在示范区内道路试运营": what a licence allows, not a fact
+    rest = re.split(r"[，；。]", sentence[cue_start:], maxsplit=1)[0]
+    if lang == "zh" and _foreign_issuer_zh(window, rest):
+        return True  # "美国某州为某公司颁发了路测牌照": another country's licence
     blockers = _ZH_BLOCKERS if lang == "zh" else _EN_BLOCKERS
     return bool(blockers.search(window))
+
+
+@lru_cache(maxsize=1)
+def _foreign_countries_zh() -> re.Pattern[str]:
+    from babel import Locale
+
+    names = {
+        n
+        for n in Locale.parse("zh").territories.values()
+        if len(n) >= 2 and not re.search(r"中国|香港|澳门|台湾|世界|联合国|欧盟|地区|群岛", n)
+    }
+    return re.compile("|".join(sorted(map(re.escape, names), key=len, reverse=True)))
+
+
+_CHINA_HERE_ZH = re.compile(r"中国|我国|(?<![美英德法韩泰俄])国内|境内|内地|大陆|本市|全国")
+
+
+@lru_cache(maxsize=1)
+def _chinese_places_zh() -> frozenset[str]:
+    from extract.gazetteer import load_gazetteer
+
+    return frozenset(
+        n
+        for record in load_gazetteer().entities.values()
+        if record.kind in {"city", "province"}
+        for n in record.names("zh")
+        if len(n) >= 2
+    )
+
+
+def _foreign_issuer_zh(window: str, rest: str) -> bool:
+    """The cue's clause names another country and neither China nor a Chinese place: a licence
+    abroad (one a US state gave), not the Chinese programme."""
+    before = fold_traditional(window)
+    country = _foreign_countries_zh().search(before)
+    # the country is the giver: "美国某州(就)为/向X颁发…" (not "来自德国的X获批")
+    giver = r"^[^，。；的]{0,8}?(?:就|已|曾|先后)?(?:为|向|给)"
+    if not country or not re.search(giver, before[country.end() :]):
+        return False
+    after = fold_traditional(rest)
+    # a Chinese place after the cue ("…颁发了上海的牌照"); before it, 内华达州 holds 达州
+    return not (
+        _CHINA_HERE_ZH.search(before + after) or any(p in after for p in _chinese_places_zh())
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -601,8 +710,17 @@ def _country_names() -> frozenset[str]:
     return frozenset(names)
 
 
+# a kind of firm, not a name ("对冲基金公司", "境外大型资管机构", the "对冲" left of one)
+_GENERIC_ZH = re.compile(
+    r"^(?:境外|境内|海外|外资|中资|外国|大型|中小|国际|全球|知名|头部|对冲|私募|公募|基金|资产管理|资管|"
+    r"证券|银行|保险|科技|投资|金融|互联网|汽车|车企|医药|管理)+(?:公司|机构|集团|企业)?$"
+)
+
+
 def _is_firm_name(m: TaggedMention) -> bool:
     surface = fold_traditional(m.surface.strip()).replace("’", "'")
+    if m.entity is None and _GENERIC_ZH.match(surface):
+        return False
     if m.kind == "company":
         if m.entity is not None:
             return True
@@ -705,10 +823,52 @@ def _split_pair(m: TaggedMention) -> list[TaggedMention]:
     ]
 
 
+# a name used as a compound modifier ("Munich-based", "Nordwind-backed start-up"): a place or a
+# backer describing another noun, never the claimant itself
+_MODIFIER_AFTER_EN = re.compile(
+    r"^['’]?s?-(?:based|backed|owned|funded|financed|led|listed|headquartered|born|controlled|"
+    r"affiliated|supported|invested|registered)\b",
+    re.I,
+)
+# a dateline ("LONDON (Reuters) –", "HONG KONG, March 1 (AFP) -"): a place and an agency
+_DATELINE_EN = re.compile(
+    r"^\s*[A-Z][A-Z.'-]+(?:\s+[A-Z][A-Z.'-]+){0,3}(?:,\s*[\w .]{2,20})?\s*\([A-Za-z .]{2,20}\)"
+    r"\s*[-–—:]"
+)
+# a span of legal suffixes only ("Co Ltd's", the tail of a name the model cut at "(China)")
+_SUFFIX_ONLY_EN = re.compile(
+    r"^(?:(?:Co|Company|Corp|Corporation|Ltd|Limited|Inc|LLC|PLC|Plc|AG|SE|SA|NV|GmbH|Holdings?|"
+    r"Group)\.?,?\s*)+(?:['’]s?)?$"
+)
+
+
+def _not_a_claimant_en(sentence: str, m: TaggedMention, base: int) -> bool:
+    """English names that are no claimant whatever the cue: compound modifiers, datelines,
+    bare legal suffixes, a line's bullet with its first word ("• Responsibility, …") and a
+    term's abbreviation ("operating design domains (ODD)")."""
+    if _MODIFIER_AFTER_EN.match(sentence[m.end - base :]):
+        return True
+    if m.entity is None and re.match(r"^[•·▪◦●]\s*\S+$", m.surface.strip()):
+        return True
+    if (
+        m.entity is None
+        and m.surface.isupper()
+        and re.search(r"\b[a-z][\w-]*\s+\($", sentence[: m.start - base])
+        and sentence[m.end - base : m.end - base + 1] == ")"
+    ):
+        return True
+    if _SUFFIX_ONLY_EN.match(m.surface.strip()):
+        return True
+    dateline = _DATELINE_EN.match(sentence)
+    return bool(dateline and m.end - base <= dateline.end())
+
+
 def firm_candidates(sentence: str, mentions: list[TaggedMention], lang: str) -> list[_Firm]:
     """Stage 1: the firms of one sentence, in order (offsets relative to the sentence)."""
     ordered = sorted(mentions, key=lambda m: m.start)
     base = ordered[0].sentence_start if ordered else 0
+    if lang != "zh":
+        ordered = [m for m in ordered if not _not_a_claimant_en(sentence, m, base)]
     firms = [
         part for m in ordered if _is_firm_name(m) for part in _split_pair(_trim_conjunction(m))
     ]
@@ -746,7 +906,11 @@ def firm_candidates(sentence: str, mentions: list[TaggedMention], lang: str) -> 
             f
             for f in out
             if f.mention.entity
-            or not re.match(r"(?:试点|项目|计划|市场|行业|领域|产业|板块)", sentence[f.end :])
+            or not re.match(
+                r"(?:试点|项目|计划|市场|行业|领域|产业|板块|大会|会议|论坛|峰会|博览会|展会|"
+                r"道路测试|测试资格|示范应用|资格|牌照)",
+                sentence[f.end :],
+            )
         ]
     elif out:
         out = _expand_en_lists(sentence, out, base)
@@ -869,7 +1033,9 @@ def _structural_firm(sentence: str, a: int, b: int, base: int, surface: str) -> 
         sentence=sentence,
         sentence_start=base,
     )
-    return _Firm(m, a, b) if _is_firm_name(m) and not _is_place_name(surface) else None
+    if not _is_firm_name(m) or _is_place_name(surface) or _not_a_claimant_en(sentence, m, base):
+        return None
+    return _Firm(m, a, b)
 
 
 def _expand_en_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm]:
@@ -896,7 +1062,26 @@ def _expand_en_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm
             firm = _structural_firm(sentence, a, b, base, surface)
             if firm:
                 out.append(firm)
+    # "SAIC Motor, BMW and local car-hailing giant Didi Chuxing": the last item named after a
+    # lower-case description of its trade
+    for f in sorted(out, key=lambda f: f.start):
+        nxt = _DESCRIBED_ITEM_EN.match(sentence, f.end)
+        if nxt is None or _EN_NOT_NAME.match(nxt.group(1)):
+            continue
+        a, b = nxt.start(1), nxt.end(1)
+        if any(g.start < b and a < g.end for g in out):
+            continue
+        firm = _structural_firm(sentence, a, b, base, nxt.group(1))
+        if firm:
+            out.append(firm)
     return sorted(out, key=lambda f: f.start)
+
+
+_DESCRIBED_ITEM_EN = re.compile(
+    rf"(?:,\s+|,?\s+and\s+|,?\s+as well as\s+)(?:[a-z][\w-]*\s+){{0,3}}"
+    rf"(?:giant|maker|carmaker|automaker|truckmaker|start-?up|firm|company|operator|platform|"
+    rf"lender|insurer|developer|provider|champion|leader|manufacturer|supplier|bank)\s+({_EN_NAME})"
+)
 
 
 _ZH_LIST_RUN = re.compile(
@@ -960,7 +1145,7 @@ _ZH_FIRM_SUFFIX = re.compile(
     r"(?:基金|银行|证券|集团|公司|科技|汽车|资本|控股|保险|航空|医院|智行|智驾|出行|物流|支付|资管|投资|"
     r"网络|通信|能源|药业|医药|生物|动力|电子|信息|数科|金融)$"
 )
-_GIVER_CUE_ZH = re.compile(r"^(?:批准|核准|颁发|发放|同意|准予|颁)")
+_GIVER_CUE_ZH = re.compile(r"^(?:批准|核准|颁发|发放|批出|同意|准予|颁)")
 
 
 def _zh_cue_subjects(sentence: str, firms: list[_Firm], cues: list[_Cue], base: int) -> list[_Firm]:
@@ -1108,6 +1293,19 @@ def _expand_zh_lists(sentence: str, firms: list[_Firm], base: int) -> list[_Firm
     return sorted(out, key=lambda f: f.start)
 
 
+# roles that hold for the firm wherever the sentence names it again (not "stake in X", whose
+# name may be the investor's too)
+_RELATION_BEFORE = re.compile(
+    r"\b(?:partner\w*|rivals?|competitors?|alliance|tie-up|joint venture|boss|CEO|founder|"
+    r"chairman|chief executive|president)\b|合作|竞争对手|对手",
+    re.I,
+)
+
+
+def _surface_key(f: _Firm) -> str:
+    return re.sub(r"['’]s?$", "", f.mention.surface.strip())
+
+
 def _excluded_roles(
     sentence: str, firms: list[_Firm], lang: str, extra: set | None = None
 ) -> set[int]:
@@ -1125,6 +1323,14 @@ def _excluded_roles(
                 sentence, firms[i - 1], lang
             ):
                 out.add(i)
+    # a partner or rival named again in the sentence keeps its role ("partnering with Hexa to
+    # use Hexa's maps": the second Hexa is the partner too)
+    roles = {
+        _surface_key(firms[i])
+        for i in out
+        if _RELATION_BEFORE.search(sentence[max(0, firms[i].start - 60) : firms[i].start])
+    }
+    out |= {i for i, f in enumerate(firms) if _surface_key(f) in roles}
     ends = {f.end for f in firms}
     for i, f in enumerate(firms):
         # "Kestrel (Kestrel Cloud)", "Hexa AI (Hexa Large Model, HexaGPT)": names in parentheses
@@ -1162,7 +1368,7 @@ def _speaker_only(sentence: str, firm: _Firm, lang: str) -> bool:
 def _role_excluded(
     sentence: str, firm: _Firm, lang: str, others: list[_Firm] | None = None
 ) -> bool:
-    before = sentence[max(0, firm.start - 40) : firm.start]
+    before = sentence[max(0, firm.start - 60) : firm.start]
     after = sentence[firm.end : firm.end + 30]
     zh = lang == "zh"
     if (_ROLE_BEFORE_ZH if zh else _ROLE_BEFORE_EN).search(before):
@@ -2013,6 +2219,11 @@ def _name_line_en(sentence: str, firms: list[_Firm], base: int) -> list[_Firm] |
     return sorted(out, key=lambda f: f.start) if len(out) >= 1 and body.strip() else None
 
 
+_COMMON_NOUNS_AFTER = re.compile(
+    r"\s*,\s*(?!(?:a|an|the|which|who|whose|its|their|one|based|formerly)\b)[a-z]"
+)
+
+
 def _item_name_en(sentence: str, base: int) -> list[_Firm]:
     """The name of a list item line the model did not tag ("2. Bank of Lanshan")."""
     lead = _LIST_ITEM.match(sentence)
@@ -2022,6 +2233,8 @@ def _item_name_en(sentence: str, base: int) -> list[_Firm]:
     rest = sentence[m.end() :]
     if rest.strip() and not re.match(r"\s*(?:[,;:(–—-]|$)", rest):
         return []  # "3. Kestrel Bank applied in May": a sentence, not a bare name
+    if _COMMON_NOUNS_AFTER.match(rest):
+        return []  # "• Responsibility, system boundaries, and …": common nouns, not a name
     firm = _structural_firm(sentence, m.start(), m.end(), base, m.group().rstrip(".,"))
     return [firm] if firm else []
 

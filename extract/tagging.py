@@ -288,7 +288,7 @@ class Tagger:
             span = doc.char_span(start, match.end(), label="ORG", alignment_mode="contract")
             if span is not None:
                 spans.append(span)
-        ents = filter_spans(spans)  # sorted by position, as doc.ents reads them back
+        ents = _merge_parenthesised_places(doc, filter_spans(spans))
         doc.ents = ents
         return ents
 
@@ -372,6 +372,33 @@ class Tagger:
                 )
             )
         return out
+
+
+_PAREN_PLACE = re.compile(r"^\s*\([A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+)?\)\s*$")
+
+
+def _merge_parenthesised_places(doc: Doc, ents: list[Span]) -> list[Span]:
+    """ "Fubon Bank (China) Co Ltd", "Allianz (China) Insurance Holding Company Ltd": the model
+    cuts a name at its parenthesised place; a name before it and a company-suffixed name after
+    it are one name (a place tagged inside the parentheses goes with them)."""
+    out: list[Span] = []
+    i = 0
+    while i < len(ents):
+        span = ents[i]
+        j = i + 1
+        if j < len(ents) and ents[j].label_ in {"GPE", "LOC"}:
+            inner = doc.text[span.end_char : ents[j].end_char + 1]
+            if re.match(r"^\s*\(\w+\)$", inner):
+                j += 1  # the "(China)" itself, tagged as a place
+        if span.label_ == "ORG" and j < len(ents) and ents[j].label_ == "ORG":
+            gap = doc.text[span.end_char : ents[j].start_char]
+            if _PAREN_PLACE.match(gap) and _COMPANY_SUFFIX.search(ents[j].text.rstrip("'’s")):
+                out.append(Span(doc, span.start, ents[j].end, label="ORG"))
+                i = j + 1
+                continue
+        out.append(span)
+        i += 1
+    return out
 
 
 @lru_cache(maxsize=1)
