@@ -22,9 +22,12 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
+from schedules.process import pending_count, process_pages
 from storage.db import Database
 from storage.models import Claim, CrawlRun, Document, DocumentVersion, FetchedPage, Mention
+from storage.sources import ensure_source
 from tests.conftest import CLI, MIRROR_SOURCES_TOML
+from tests.seeding import raw_page
 from tests.test_crawl_sources import serve
 
 
@@ -304,8 +307,9 @@ def test_three_services_on_one_database_fetch_and_process_each_page_once(
     _assert_fetched_once(db_url, mirrors)
     with db.session() as s:
         runs = s.execute(
-            select(CrawlRun.source_id, CrawlRun.started_at, CrawlRun.finished_at, CrawlRun.status)
-            .order_by(CrawlRun.source_id, CrawlRun.started_at)
+            select(
+                CrawlRun.source_id, CrawlRun.started_at, CrawlRun.finished_at, CrawlRun.status
+            ).order_by(CrawlRun.source_id, CrawlRun.started_at)
         ).all()
     db.dispose()
     for before, after in zip(runs, runs[1:], strict=False):  # one crawl of a source at a time
@@ -335,3 +339,35 @@ def _settled(db: Database) -> str | None:
     if len(done) == len(SOURCES) and min(done.values()) >= 2 and waiting == 0 and stored:
         return None
     return f"finished crawls per source id {dict(done)}, pages stored {stored}, waiting {waiting}"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_later_fetch_waiting_for_its_older_one_is_processed_in_the_same_run(
+    db_url: str, workers: int
+) -> None:
+    """Two fetches of one article (the second fetch changed) and two other articles, stored before
+    a `process` run with one page a batch: the later fetch waits while the older one is in flight
+    (PostgreSQL claims skip it) and is still processed in the same run, inline and with workers."""
+    demo = Path(__file__).resolve().parent.parent / "policywatch" / "demo_site"
+    paths = [
+        "www.chinadaily.com.cn/a/202411/06/WS672ab1c4a310f1265a1cd201.html",
+        "www.chinadaily.com.cn/a/202404/12/WS6618c2b5a31082fc043c1a01.html",
+        "www.chinadaily.com.cn/a/202405/17/WS6646b2a0a31082fc043c7b55.html",
+    ]
+    db = Database(db_url)
+    with db.session() as s:
+        source = ensure_source(s, "chinadaily").id
+        for path in paths[1:]:
+            s.add(raw_page(source, f"https://{path}", (demo / path).read_bytes()))
+        s.flush()
+        first = (demo / paths[0]).read_bytes()  # the later fetch is the last page of the queue
+        s.add(raw_page(source, f"https://{paths[0]}", first))
+        s.flush()
+        s.add(raw_page(source, f"https://{paths[0]}", first.replace(b"</p>", b" Updated.</p>", 1)))
+    summary = process_pages(db, workers=workers, batch_size=1)
+    assert summary.failed == 0, summary.errors
+    assert summary.pages == 4
+    assert pending_count(db) == 0
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Document)) == 3
+    db.dispose()
