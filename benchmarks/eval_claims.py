@@ -157,6 +157,7 @@ def _gold_names(c: dict) -> set[str]:
 
 
 SPLIT_FILES = ("", "test_", "test2_", "test3_", "test4_", "test5_")
+REAL_SPLITS = ("dev", "holdout", "test", "test2", "test3", "test4", "test5", "all")
 
 
 def _label_strings(item: dict) -> list[str]:
@@ -351,7 +352,7 @@ def main() -> int:
     )
     parser.add_argument(
         "--split",
-        choices=["dev", "holdout", "test", "test2", "test3", "test4", "test5", "all"],
+        choices=REAL_SPLITS,
         default="all",
         help="dev and holdout: the development set; test to test4: fresh sets, each scored "
         "and then used for development; test5: the fifth fresh set (a representative draw), "
