@@ -27,7 +27,7 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 from extract.claims import _parser  # noqa: E402
 from extract.document import RawPage  # noqa: E402
-from extract.tagging import _MatmulOps, get_tagger  # noqa: E402
+from extract.tagging import _MatmulOps, get_tagger, use_ops  # noqa: E402
 from schedules.process import PAGE_PARSERS  # noqa: E402
 
 
@@ -48,11 +48,7 @@ def main() -> None:
     print(f"{len(texts)} English texts, {tokens} tokens")
 
     def run(nlp: Any, ops: NumpyOps, read: Any) -> tuple[float, list[Any]]:
-        for _name, pipe in nlp.pipeline:
-            model = getattr(pipe, "model", None)
-            if model is not None and hasattr(model, "walk"):
-                for node in model.walk():
-                    node.ops = ops
+        use_ops(nlp, ops)
         list(nlp.pipe(texts[:5]))
         t0 = time.perf_counter()
         out = [read(d) for d in nlp.pipe(texts)]

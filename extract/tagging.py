@@ -132,15 +132,19 @@ class _MatmulOps(NumpyOps):
         return out
 
 
-def use_matmul_ops(nlp: Language) -> Language:
-    """Run the models of ``nlp``'s trainable components through ``_MatmulOps``."""
-    ops = _MatmulOps()
+def use_ops(nlp: Language, ops: NumpyOps) -> Language:
+    """Run the models of ``nlp``'s trainable components through ``ops``."""
     for _name, pipe in nlp.pipeline:
         model = getattr(pipe, "model", None)
         if model is not None and hasattr(model, "walk"):
             for node in model.walk():
                 node.ops = ops
     return nlp
+
+
+def use_matmul_ops(nlp: Language) -> Language:
+    """Run the models of ``nlp``'s trainable components through ``_MatmulOps``."""
+    return use_ops(nlp, _MatmulOps())
 
 
 class _PrefilteredRuler(EntityRuler):

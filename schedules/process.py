@@ -191,7 +191,7 @@ _worker_programmes: list[Programme] | None = None
 
 
 def one_core() -> None:
-    """The numeric libraries of this process (NumPy's BLAS for the English NER) use one thread:
+    """The numeric libraries of this process (NumPy's BLAS for the English models) use one thread:
     a worker is one core, and ``--workers`` fills the others (LAC's ONNX sessions are single
     threaded already: extract.zh_ner). Results are the same."""
     from threadpoolctl import threadpool_limits

@@ -138,17 +138,15 @@ def _patterns_of(ruler):
 def test_ner_ops_keep_the_entities(en) -> None:
     from thinc.api import NumpyOps
 
-    from extract.tagging import _MatmulOps
+    from extract.tagging import _MatmulOps, use_matmul_ops, use_ops
 
-    ner = en.nlp.get_pipe("ner")
     texts = [*_RULER_TEXTS] + [
         "Volkswagen Group China and BMW Brilliance Automotive filed applications with the "
         "Ministry of Industry and Information Technology in Beijing on Monday."
     ]
 
     def ents(ops):
-        for node in ner.model.walk():
-            node.ops = ops
+        use_ops(en.nlp, ops)
         return [[(e.text, e.label_) for e in d.ents] for d in en.nlp.pipe(texts)]
 
     try:
@@ -156,5 +154,4 @@ def test_ner_ops_keep_the_entities(en) -> None:
         assert ents(_MatmulOps()) == blis
         assert any(blis), "the model found no entity"
     finally:
-        for node in ner.model.walk():
-            node.ops = _MatmulOps()
+        use_matmul_ops(en.nlp)
