@@ -8,11 +8,7 @@ any report."""
 
 from __future__ import annotations
 
-from extract.text_claims import claims_of_text
-
-
-def groups(text: str, lang: str = "en") -> set[tuple[str, str]]:
-    return {(c.group, c.status) for c in claims_of_text(text, lang)}
+from tests.test_claims_structure import groups
 
 
 def test_enumerated_list_after_a_colon_takes_its_status_whatever_its_length() -> None:

@@ -11,10 +11,7 @@ from __future__ import annotations
 from extract.claims import _is_firm_name
 from extract.tagging import TaggedMention
 from extract.text_claims import claims_of_text
-
-
-def groups(text: str, lang: str = "en") -> set[tuple[str, str]]:
-    return {(c.group, c.status) for c in claims_of_text(text, lang)}
+from tests.test_claims_structure import groups
 
 
 def names(text: str, lang: str = "en") -> set[str]:
@@ -66,7 +63,9 @@ def test_a_facility_opened_is_no_operation_but_a_hospital_is() -> None:
     assert ("Arden Motors", "operating") not in groups(text)
     text = "Arden Hospital opened in 2021 as the first wholly foreign-owned hospital in the pilot."
     assert ("Arden Hospital", "operating") in groups(text)
-    text = "星河汽车已在上海建成并投入使用的研发中心与数据中心，标志着准入的最后一道障碍正在被攻克。"
+    text = (
+        "星河汽车已在上海建成并投入使用的研发中心与数据中心，标志着准入的最后一道障碍正在被攻克。"
+    )
     assert ("星河汽车", "operating") not in groups(text, "zh")
 
 
@@ -214,5 +213,7 @@ def test_a_name_cut_at_its_parenthesised_place_is_one_name() -> None:
     assert "Halvard (China) Insurance Holding Company Ltd" in surfaces
     assert "Insurance Holding Company Ltd" not in surfaces
     # a place in parentheses after a name with no company name after it stays apart
-    surfaces = [m.surface for m in get_tagger("en").tag("Kestrel Bank (Hong Kong) said it applied.")]
+    surfaces = [
+        m.surface for m in get_tagger("en").tag("Kestrel Bank (Hong Kong) said it applied.")
+    ]
     assert "Kestrel Bank" in surfaces
